@@ -2,13 +2,17 @@
 
 __version__ = "0.1.0"
 
+from skrnn.classifier import RNNClassifier  # noqa: E402
 from skrnn.preprocessing import (  # noqa: E402
     OneHotSequenceEncoder,
     SequenceWindower,
     make_windows,
 )
+from skrnn.regressor import RNNRegressor  # noqa: E402
 
 __all__ = [
+    "RNNClassifier",
+    "RNNRegressor",
     "OneHotSequenceEncoder",
     "SequenceWindower",
     "make_windows",

@@ -177,8 +177,391 @@ def rnn_backward(params, dhs, cache, truncate=None):
 
 
 # ---------------------------------------------------------------------------
+# gated cells: shared helpers
+#
+# The gated cells evaluate every sigmoid gate with the same tanh-based formula
+# as ``_sigmoid``, but fused with the tanh gates into one ``np.tanh`` call per
+# step: the pre-activations of the sigmoid gates are halved (exactly, a power
+# of two) by scaling their columns of ``W_hh`` and of the copied input
+# projection once per call, and the affine map ``0.5 * t + 0.5`` is applied
+# with one broadcast multiply and one broadcast add over all gates.
+
+
+def _gate_vectors(kinds, n_hidden, dtype):
+    """Per-column constants for the fused gate nonlinearity.
+
+    ``kinds`` holds one letter per gate block, ``"s"`` (sigmoid) or ``"t"``
+    (tanh). Returns ``(scale, slope, shift, dslope, dshift)`` of shape
+    ``(G * H,)`` such that ``a = slope * tanh(scale * pre) + shift`` is the
+    gate and ``a * (dslope - a) + dshift`` its derivative.
+    """
+    blocks = {
+        #    scale slope shift dslope dshift
+        "s": (0.5, 0.5, 0.5, 1.0, 0.0),
+        "t": (1.0, 1.0, 0.0, 0.0, 1.0),
+    }
+    table = np.repeat(np.array([blocks[k] for k in kinds], dtype=dtype), n_hidden, 0)
+    return tuple(np.ascontiguousarray(col) for col in table.T)
+
+
+def _mask_steps(mask):
+    """Missing entries ``(T, B)`` and, per step, whether any is missing."""
+    if mask is None:
+        return None, None
+    missing = ~np.asarray(mask, dtype=bool)
+    partial = missing.any(axis=1)
+    if not partial.any():
+        return None, None
+    return missing, partial.tolist()
+
+
+# ---------------------------------------------------------------------------
+# LSTM
+
+
+def lstm_init(n_in, n_hidden, rng, dtype):
+    """LSTM parameters, gates ordered ``i, f, g, o`` as in PyTorch.
+
+    Glorot-uniform ``W_xh`` and orthogonal ``W_hh`` per gate block; ``b_h`` is
+    zero except the forget gate's block, which is 1 so that the cell starts
+    by remembering.
+    """
+    params = _init_gates(n_in, n_hidden, 4, rng, dtype)
+    params["b_h"][n_hidden : 2 * n_hidden] = 1.0
+    return params
+
+
+def lstm_forward(params, xproj, state0, mask=None, activation=None):
+    """Run the LSTM cell over a sequence.
+
+    Parameters
+    ----------
+    params : dict
+        ``W_hh`` of shape ``(H, 4 * H)`` (``W_xh`` and ``b_h`` are already
+        folded into ``xproj``).
+    xproj : ndarray of shape (T, B, 4 * H)
+        ``X @ W_xh + b_h`` for every step.
+    state0 : tuple of two ndarrays of shape (B, H)
+        Initial ``(h, c)``.
+    mask : ndarray of shape (T, B), dtype bool, default=None
+        False at missing steps.
+    activation : str, default=None
+        Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
+
+    Returns
+    -------
+    hs : ndarray of shape (T, B, H)
+    state : tuple ``(h, c)`` of ndarrays of shape (B, H)
+    cache : tuple
+        Everything :func:`lstm_backward` needs.
+
+    Notes
+    -----
+    Gates are ordered ``i, f, g, o``. For each step ``t``::
+
+        a_t = x_t W_xh + b_h + h_{t-1} W_hh        (one (B, H) @ (H, 4H) product)
+        i_t = sigmoid(a_t[i]),  f_t = sigmoid(a_t[f])
+        g_t = tanh(a_t[g]),     o_t = sigmoid(a_t[o])
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)
+
+    At a missing step ``(h_t, c_t) = (h_{t-1}, c_{t-1})``.
+
+    These are the equations of ``torch.nn.LSTM``; the parameters map one to
+    one: ``W_xh = weight_ih_l0.T``, ``W_hh = weight_hh_l0.T`` and
+    ``b_h = bias_ih_l0 + bias_hh_l0``.
+    """
+    W_hh = params["W_hh"]
+    T, B, G = xproj.shape
+    H = G // 4
+    dtype = xproj.dtype
+    scale, slope, shift, _, _ = _gate_vectors("ssts", H, dtype)
+    W_s = W_hh * scale
+    missing, partial = _mask_steps(mask)
+
+    # gates[t] holds the pre-activations, then (in place) the gate values
+    gates = np.multiply(xproj, scale, dtype=dtype)
+    # state histories with the initial state in row 0: the previous state of
+    # step t is row t, so the backward pass reads it as a contiguous slice
+    hs_full = np.empty((T + 1, B, H), dtype=dtype)
+    cs_full = np.empty((T + 1, B, H), dtype=dtype)
+    hs_full[0] = state0[0]
+    cs_full[0] = state0[1]
+    tanh_c = np.empty((T, B, H), dtype=dtype)
+    hW = np.empty((B, G), dtype=dtype)
+    ig = np.empty((B, H), dtype=dtype)
+    for t in range(T):
+        h_prev, c_prev = hs_full[t], cs_full[t]
+        h, c, tc = hs_full[t + 1], cs_full[t + 1], tanh_c[t]
+        a = gates[t]
+        np.matmul(h_prev, W_s, out=hW)
+        a += hW
+        np.tanh(a, out=a)
+        a *= slope
+        a += shift
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        np.multiply(f, c_prev, out=c)
+        np.multiply(i, g, out=ig)
+        c += ig
+        np.tanh(c, out=tc)
+        np.multiply(o, tc, out=h)
+        if partial is not None and partial[t]:
+            keep = missing[t][:, None]
+            np.copyto(c, c_prev, where=keep)
+            np.copyto(h, h_prev, where=keep)
+    cache = (gates, hs_full, cs_full, tanh_c, missing, partial)
+    return hs_full[1:], (hs_full[T], cs_full[T]), cache
+
+
+def lstm_backward(params, dhs, cache, truncate=None):
+    """Exact backward pass through time of :func:`lstm_forward`.
+
+    Returns ``(dxproj, {"W_hh": dW_hh}, (dh0, dc0))``.
+
+    Notes
+    -----
+    With ``dh`` and ``dc`` the gradients reaching ``h_t`` and ``c_t``::
+
+        dc   = dc_next + dh * o * (1 - tanh(c_t)^2)
+        da_i = dc * g * i (1 - i)          da_f = dc * c_{t-1} * f (1 - f)
+        da_g = dc * i * (1 - g^2)          da_o = dh * tanh(c_t) * o (1 - o)
+        dc_next = dc * f                   dh_next = da @ W_hh.T
+
+    The per-step factors that do not depend on ``dh`` or ``dc`` are computed
+    for all steps at once before the loop, so that each step costs one
+    matrix product and a few element-wise operations.
+    """
+    W_hh = params["W_hh"]
+    gates, hs_full, cs_full, tanh_c, missing, partial = cache
+    T, B, G = gates.shape
+    H = G // 4
+    dtype = gates.dtype
+    _, _, _, dslope, dshift = _gate_vectors("ssts", H, dtype)
+    cut = _cut_points(T, truncate).tolist()
+    W_hh_T = np.ascontiguousarray(W_hh.T)
+
+    # da = (local factor) * dc or * dh; the local factors go into da first
+    da = np.subtract(dslope, gates, dtype=dtype)
+    da *= gates
+    da += dshift
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
+    da[..., :H] *= g
+    da[..., H : 2 * H] *= cs_full[:-1]
+    da[..., 2 * H : 3 * H] *= i
+    da[..., 3 * H :] *= tanh_c
+    # dc gets dh * o * (1 - tanh(c)^2)
+    q = np.multiply(tanh_c, tanh_c)
+    np.subtract(1.0, q, out=q)
+    q *= o
+    if missing is not None:
+        da[missing] = 0.0
+        q[missing] = 0.0
+
+    dh = np.empty((B, H), dtype=dtype)
+    dc = np.empty((B, H), dtype=dtype)
+    dh_next = np.zeros((B, H), dtype=dtype)
+    dc_next = np.zeros((B, H), dtype=dtype)
+    for t in range(T - 1, -1, -1):
+        np.add(dhs[t], dh_next, out=dh)
+        np.multiply(dh, q[t], out=dc)
+        dc += dc_next
+        da_t = da[t]
+        da_blocks = da_t.reshape(B, 4, H)
+        da_blocks[:, :3] *= dc[:, None, :]
+        da_blocks[:, 3] *= dh
+        np.multiply(dc, f[t], out=dc_next)
+        np.matmul(da_t, W_hh_T, out=dh_next)
+        if partial is not None and partial[t]:
+            keep = missing[t][:, None]
+            np.copyto(dh_next, dh, where=keep)
+            np.copyto(dc_next, dc, where=keep)
+        if cut[t]:
+            dh_next.fill(0.0)
+            dc_next.fill(0.0)
+    dW_hh = hs_full[:-1].reshape(T * B, H).T @ da.reshape(T * B, G)
+    return da, {"W_hh": dW_hh}, (dh_next, dc_next)
+
+
+# ---------------------------------------------------------------------------
+# GRU
+
+
+def gru_init(n_in, n_hidden, rng, dtype):
+    """GRU parameters, gates ordered ``r, z, n`` as in PyTorch.
+
+    Glorot-uniform ``W_xh`` and orthogonal ``W_hh`` per gate block, zero
+    biases; ``b_hn`` of shape ``(H,)`` is the recurrent bias of the candidate,
+    applied inside the reset gate.
+    """
+    params = _init_gates(n_in, n_hidden, 3, rng, dtype)
+    params["b_hn"] = np.zeros(n_hidden, dtype=dtype)
+    return params
+
+
+def gru_forward(params, xproj, state0, mask=None, activation=None):
+    """Run the GRU cell over a sequence.
+
+    Parameters
+    ----------
+    params : dict
+        ``W_hh`` of shape ``(H, 3 * H)`` and ``b_hn`` of shape ``(H,)``.
+    xproj : ndarray of shape (T, B, 3 * H)
+        ``X @ W_xh + b_h`` for every step.
+    state0 : tuple of one ndarray of shape (B, H)
+        Initial ``(h,)``.
+    mask : ndarray of shape (T, B), dtype bool, default=None
+        False at missing steps.
+    activation : str, default=None
+        Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
+
+    Returns
+    -------
+    hs : ndarray of shape (T, B, H)
+    state : tuple ``(h,)`` of an ndarray of shape (B, H)
+    cache : tuple
+        Everything :func:`gru_backward` needs.
+
+    Notes
+    -----
+    Gates are ordered ``r, z, n``; the reset gate acts after the recurrent
+    product ("reset after", as in PyTorch and Keras). For each step ``t``::
+
+        p_t = h_{t-1} W_hh                         (one (B, H) @ (H, 3H) product)
+        r_t = sigmoid(x_t W_xh[r] + b_h[r] + p_t[r])
+        z_t = sigmoid(x_t W_xh[z] + b_h[z] + p_t[z])
+        n_t = tanh(x_t W_xh[n] + b_h[n] + r_t * (p_t[n] + b_hn))
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    At a missing step ``h_t = h_{t-1}``.
+
+    These are the equations of ``torch.nn.GRU``; the parameters map one to
+    one: ``W_xh = weight_ih_l0.T``, ``W_hh = weight_hh_l0.T``,
+    ``b_h = bias_ih_l0 + [bias_hh_l0[r], bias_hh_l0[z], 0]`` and
+    ``b_hn = bias_hh_l0[n]``.
+    """
+    W_hh, b_hn = params["W_hh"], params["b_hn"]
+    T, B, G = xproj.shape
+    H = G // 3
+    dtype = xproj.dtype
+    scale = _gate_vectors("sst", H, dtype)[0]
+    W_s = W_hh * scale
+    missing, partial = _mask_steps(mask)
+
+    # gates[t] holds the input part of the pre-activations, then the gates
+    gates = np.multiply(xproj, scale, dtype=dtype)
+    hs_full = np.empty((T + 1, B, H), dtype=dtype)
+    hs_full[0] = state0[0]
+    # p_t[n] + b_hn, which the backward pass needs for the reset gate
+    hpn = np.empty((T, B, H), dtype=dtype)
+    hW = np.empty((B, G), dtype=dtype)
+    rp = np.empty((B, H), dtype=dtype)
+    for t in range(T):
+        h_prev, h = hs_full[t], hs_full[t + 1]
+        a = gates[t]
+        np.matmul(h_prev, W_s, out=hW)
+        rz = a[:, : 2 * H]
+        rz += hW[:, : 2 * H]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        np.add(hW[:, 2 * H :], b_hn, out=hpn[t])
+        np.multiply(r, hpn[t], out=rp)
+        n += rp
+        np.tanh(n, out=n)
+        # (1 - z) * n + z * h_prev  ==  n + z * (h_prev - n)
+        np.subtract(h_prev, n, out=h)
+        h *= z
+        h += n
+        if partial is not None and partial[t]:
+            np.copyto(h, h_prev, where=missing[t][:, None])
+    cache = (gates, hs_full, hpn, missing, partial)
+    return hs_full[1:], (hs_full[T],), cache
+
+
+def gru_backward(params, dhs, cache, truncate=None):
+    """Exact backward pass through time of :func:`gru_forward`.
+
+    Returns ``(dxproj, {"W_hh": dW_hh, "b_hn": db_hn}, (dh0,))``.
+
+    Notes
+    -----
+    With ``dh`` the gradient reaching ``h_t`` and ``s_n = p_t[n] + b_hn``::
+
+        da_n = dh * (1 - z) * (1 - n^2)
+        da_z = dh * (h_{t-1} - n) * z (1 - z)
+        da_r = da_n * s_n * r (1 - r)
+        dp   = [da_r, da_z, r * da_n]
+        dh_next = dh * z + dp @ W_hh.T
+
+    ``dxproj = [da_r, da_z, da_n]`` differs from ``dp`` in the ``n`` block, so
+    the recurrent gradients ``dW_hh = sum_t h_{t-1}.T @ dp_t`` and
+    ``db_hn = sum_t dp_t[n]`` come from their own array. Every factor of
+    ``dp`` but ``dh`` is computed for all steps before the loop.
+    """
+    W_hh = params["W_hh"]
+    gates, hs_full, hpn, missing, partial = cache
+    T, B, G = gates.shape
+    H = G // 3
+    dtype = gates.dtype
+    cut = _cut_points(T, truncate).tolist()
+    W_hh_T = np.ascontiguousarray(W_hh.T)
+    r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+    h_prev = hs_full[:-1]
+
+    # dp = (local factor) * dh: the local factors go into dp first;
+    # dxproj's n block holds (1 - z) * (1 - n^2) until dh is known
+    dp = np.empty((T, B, G), dtype=dtype)
+    dx = np.empty((T, B, G), dtype=dtype)
+    dhs_all = np.empty((T, B, H), dtype=dtype)  # dh of every step; scratch first
+    scratch = dhs_all
+    kn = dx[..., 2 * H :]
+    np.multiply(n, n, out=kn)
+    np.subtract(1.0, kn, out=kn)
+    np.subtract(1.0, z, out=scratch)
+    kn *= scratch
+    np.multiply(kn, r, out=dp[..., 2 * H :])
+    np.subtract(1.0, r, out=scratch)
+    scratch *= r
+    scratch *= hpn
+    np.multiply(scratch, kn, out=dp[..., :H])
+    kz = dp[..., H : 2 * H]
+    np.subtract(h_prev, n, out=kz)
+    np.subtract(1.0, z, out=scratch)
+    scratch *= z
+    kz *= scratch
+    if missing is not None:
+        dp[missing] = 0.0
+        dx[missing] = 0.0
+
+    dhz = np.empty((B, H), dtype=dtype)
+    dh_next = np.zeros((B, H), dtype=dtype)
+    for t in range(T - 1, -1, -1):
+        dh = dhs_all[t]
+        np.add(dhs[t], dh_next, out=dh)
+        dp_t = dp[t]
+        dp_blocks = dp_t.reshape(B, 3, H)
+        dp_blocks *= dh[:, None, :]
+        np.matmul(dp_t, W_hh_T, out=dh_next)
+        np.multiply(dh, z[t], out=dhz)
+        dh_next += dhz
+        if partial is not None and partial[t]:
+            np.copyto(dh_next, dh, where=missing[t][:, None])
+        if cut[t]:
+            dh_next.fill(0.0)
+    dx[..., : 2 * H] = dp[..., : 2 * H]
+    dx[..., 2 * H :] *= dhs_all
+    dp_flat = dp.reshape(T * B, G)
+    dW_hh = h_prev.reshape(T * B, H).T @ dp_flat
+    db_hn = dp_flat[:, 2 * H :].sum(axis=0)
+    return dx, {"W_hh": dW_hh, "b_hn": db_hn}, (dh_next,)
+
+
+# ---------------------------------------------------------------------------
 # dispatch: name -> (init, forward, backward, n_state)
 
 CELLS = {
     "rnn": (rnn_init, rnn_forward, rnn_backward, 1),
+    "lstm": (lstm_init, lstm_forward, lstm_backward, 2),
+    "gru": (gru_init, gru_forward, gru_backward, 1),
 }

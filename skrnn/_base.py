@@ -1,0 +1,575 @@
+"""BaseRNN: parameters, data checks and the training loop of both estimators."""
+
+import copy
+import time
+import warnings
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from skrnn._compat import (
+    Interval,
+    StrOptions,
+    _check_feature_names,
+    _check_n_features,
+)
+from skrnn._engine import network
+from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
+from skrnn._sequences import check_sequences, time_major
+
+# predictions run in blocks of this many sequences to bound memory
+_PREDICT_BLOCK = 4096
+
+
+class BaseRNN(BaseEstimator):
+    """Shared base of :class:`~skrnn.RNNRegressor` and :class:`~skrnn.RNNClassifier`.
+
+    Subclasses define the loss, how targets are encoded and decoded, and the
+    validation score.
+    """
+
+    _parameter_constraints = {
+        "cell": [StrOptions({"rnn", "lstm", "gru"})],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"tanh", "sigmoid", "relu"})],
+        "bidirectional": ["boolean"],
+        "return_sequences": ["boolean"],
+        "n_features_per_step": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"sgd", "adam", "adagrad", "rmsprop"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "shuffle": ["boolean"],
+        "clip_value": [None, Interval(Real, 0, None, closed="neither")],
+        "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "bptt_truncate": [None, Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        cell="rnn",
+        hidden_layer_sizes=(64,),
+        activation="tanh",
+        bidirectional=False,
+        return_sequences=False,
+        n_features_per_step=1,
+        solver="adam",
+        learning_rate_init=1e-3,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        alpha=0.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        clip_value=None,
+        clip_norm=5.0,
+        bptt_truncate=None,
+        dropout=0.0,
+        dtype="float32",
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+    ):
+        self.cell = cell
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.bidirectional = bidirectional
+        self.return_sequences = return_sequences
+        self.n_features_per_step = n_features_per_step
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.clip_value = clip_value
+        self.clip_norm = clip_norm
+        self.bptt_truncate = bptt_truncate
+        self.dropout = dropout
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------
+    # what the subclasses define
+
+    _loss_name = None  # key of skrnn._engine.losses.LOSSES
+
+    @abstractmethod
+    def _encode_targets(self, y, seqs, incremental, classes=None):
+        """Validate y; return (targets for the loss, n_out, fitted target state)."""
+
+    @abstractmethod
+    def _validation_score(self, out, targets, weights):
+        """Score of raw outputs against encoded targets (higher is better)."""
+
+    # ------------------------------------------------------------------
+    # tags
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # an all-NaN step is a missing step, which the cells skip exactly
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------------
+    # data
+
+    def _np_dtype(self):
+        return np.dtype(self.dtype)
+
+    def _check_X(self, X, reset):
+        """Validate X; on ``reset`` return the input facts to store, else check them.
+
+        Nothing is stored here: a call that fails later must leave the
+        estimator as it was.
+        """
+        seqs = check_sequences(
+            X,
+            n_features_per_step=self.n_features_per_step,
+            dtype=self._np_dtype(),
+            estimator=self,
+        )
+        if reset:
+            probe = _Probe()
+            _check_feature_names(probe, X, reset=True)
+            facts = {
+                "n_features_in_": seqs.n_columns,
+                "_input_kind": seqs.kind,
+                "_n_step_features": seqs.n_step_features,
+            }
+            if hasattr(probe, "feature_names_in_"):
+                facts["feature_names_in_"] = probe.feature_names_in_
+            return seqs, facts
+        _check_feature_names(self, X, reset=False)
+        if seqs.kind == "2d" and self._input_kind == "2d":
+            _check_n_features(self, X, reset=False)
+        if seqs.n_step_features != self._n_step_features:
+            raise ValueError(
+                f"X has {seqs.n_step_features} features per step, but "
+                f"{self.__class__.__name__} was fitted with "
+                f"{self._n_step_features} features per step."
+            )
+        return seqs, None
+
+    def _check_sample_weight(self, sample_weight, n_samples):
+        if sample_weight is None:
+            return None
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.ndim == 0:
+            sw = np.full(n_samples, float(sw))
+        if sw.ndim != 1 or sw.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_weight has shape {sw.shape}, but X has {n_samples} "
+                f"samples: expected shape ({n_samples},)."
+            )
+        if not np.all(np.isfinite(sw)):
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if np.any(sw < 0):
+            raise ValueError("sample_weight has negative values; weights must be >= 0.")
+        if sw.sum() <= 0:
+            raise ValueError("sample_weight sums to zero: there is nothing to learn.")
+        return sw
+
+    def _spec(self, n_in, n_out):
+        sizes = self.hidden_layer_sizes
+        sizes = (int(sizes),) if np.ndim(sizes) == 0 else tuple(int(h) for h in sizes)
+        if not sizes or min(sizes) < 1:
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
+        return network.NetworkSpec(
+            cell=self.cell,
+            n_in=int(n_in),
+            hidden_sizes=sizes,
+            n_out=int(n_out),
+            activation=self.activation,
+            bidirectional=bool(self.bidirectional),
+            return_sequences=bool(self.return_sequences),
+            dropout=float(self.dropout),
+        )
+
+    # ------------------------------------------------------------------
+    # fitting
+
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        """Validate everything, set up the network, then train.
+
+        The estimator is changed only once validation has passed; if training
+        fails, everything is put back as it was before the call.
+        """
+        fitted = hasattr(self, "weights_")
+        reset = not ((incremental or self.warm_start) and fitted)
+        seqs, facts = self._check_X(X, reset=reset)
+        targets, n_out, target_state = self._encode_targets(
+            y, seqs, incremental=not reset, classes=classes
+        )
+        sw = self._check_sample_weight(sample_weight, seqs.n_samples)
+        spec = self._spec(seqs.n_step_features, n_out)
+        if not reset and spec != self._spec_:
+            raise ValueError(
+                "The network's architecture changed since the last fit "
+                f"({self._spec_} -> {spec}); with warm_start=True or partial_fit "
+                "the parameters that shape the network must stay the same."
+            )
+        if self.early_stopping and not incremental:
+            n_val = int(np.ceil(self.validation_fraction * seqs.n_samples))
+            if n_val < 1 or seqs.n_samples - n_val < 1:
+                raise ValueError(
+                    f"early_stopping needs at least 2 samples; got {seqs.n_samples}."
+                )
+
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            if reset:
+                self._reset(spec, facts, target_state)
+            else:
+                self._target_state_update(target_state)
+            self._train(seqs, targets, sw, incremental)
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training was interrupted; the model keeps the weights it had "
+                "reached"
+                + (" (the best so far on the validation data)."
+                   if self.early_stopping else "."),
+                UserWarning,
+                stacklevel=3,
+            )
+            if self.early_stopping and getattr(self, "_best_params", None):
+                self._set_params_values(self._best_params)
+            if not hasattr(self, "n_iter_"):
+                self.n_iter_ = 0
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        return self
+
+    def _target_state_update(self, target_state):
+        """Hook for incremental calls (classes are fixed after the first)."""
+
+    def _reset(self, spec, facts, target_state):
+        """Start from scratch: fresh weights, optimizer and records."""
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, key)
+        for key, value in facts.items():
+            setattr(self, key, value)
+        for key, value in target_state.items():
+            setattr(self, key, value)
+        self._random_state = check_random_state(self.random_state)
+        self._rng = np.random.default_rng(self._random_state.randint(2**31 - 1))
+        self._spec_ = spec
+        self.weights_ = network.init_params(spec, self._rng, self._np_dtype())
+        self.n_outputs_ = spec.n_out if self._loss_name == "squared_error" else 1
+        self._optimizer = self._make_optimizer()
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.history_ = []
+        self.best_loss_ = np.inf
+        self.best_iteration_ = None
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self._best_params = None
+
+    def _make_optimizer(self):
+        lr = self.learning_rate_init
+        if self.solver == "sgd":
+            return OPTIMIZERS["sgd"](lr, self.momentum, self.nesterovs_momentum)
+        if self.solver == "adam":
+            return OPTIMIZERS["adam"](lr, self.beta_1, self.beta_2, self.epsilon)
+        return OPTIMIZERS[self.solver](learning_rate=lr, epsilon=self.epsilon)
+
+    def _train(self, seqs, targets, sample_weight, incremental):
+        """Run epochs until convergence, ``max_iter`` or a single pass."""
+        n = seqs.n_samples
+        idx_train = np.arange(n)
+        val = None
+        if self.early_stopping and not incremental:
+            idx_train, idx_val = self._split_validation(n, targets)
+            val = self._batch_arrays(seqs, targets, sample_weight, idx_val)
+        Xt = time_major(seqs.X)
+        maskt = None if seqs.mask is None else np.ascontiguousarray(seqs.mask.T)
+        data = (Xt, maskt, targets, sample_weight)
+        batch_size = (
+            min(32, len(idx_train)) if self.batch_size == "auto" else self.batch_size
+        )
+        batch_size = int(np.clip(batch_size, 1, len(idx_train)))
+        n_epochs = 1 if incremental else self.max_iter
+        for _ in range(n_epochs):
+            start = time.perf_counter()
+            loss = self._run_epoch(data, idx_train, batch_size)
+            self._check_finite(loss)
+            self.n_iter_ += 1
+            self.loss_curve_.append(loss)
+            self.loss_ = loss
+            record = {"epoch": self.n_iter_, "loss": loss}
+            if val is not None:
+                val_loss, val_score = self._evaluate(val)
+                record["val_loss"] = val_loss
+                record["val_score"] = val_score
+                self.validation_scores_.append(val_score)
+            record["seconds"] = time.perf_counter() - start
+            self.history_.append(record)
+            if self.verbose:
+                print(self._progress_line(record, n_epochs))
+            if self._update_no_improvement(record) and not incremental:
+                if self.verbose:
+                    print("Stopping: no improvement for "
+                          f"{self.n_iter_no_change} consecutive epochs.")
+                break
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+        if self.early_stopping and self._best_params is not None:
+            self._set_params_values(self._best_params)
+
+    def _progress_line(self, record, n_epochs):
+        parts = [f"Epoch {record['epoch']}", f"loss: {record['loss']:.6f}"]
+        if "val_loss" in record:
+            parts.append(f"val_loss: {record['val_loss']:.6f}")
+            parts.append(f"val_score: {record['val_score']:.6f}")
+        parts.append(f"{record['seconds']:.2f}s")
+        return " - ".join(parts)
+
+    def _split_validation(self, n, targets):
+        from sklearn.model_selection import train_test_split
+
+        stratify = None
+        if self._loss_name == "log_loss" and not self.return_sequences:
+            labels = targets
+            counts = np.bincount(labels)
+            if counts[counts > 0].min() >= 2:
+                stratify = labels
+        idx_train, idx_val = train_test_split(
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=self._random_state,
+            stratify=stratify,
+        )
+        return np.sort(idx_train), np.sort(idx_val)
+
+    def _batch_arrays(self, seqs, targets, sample_weight, idx):
+        Xb = time_major(seqs.X, idx)
+        maskb = None if seqs.mask is None else np.ascontiguousarray(seqs.mask[idx].T)
+        tb = self._take_targets(targets, idx)
+        wb = None if sample_weight is None else sample_weight[idx]
+        return Xb, maskb, tb, wb
+
+    def _take_targets(self, targets, idx):
+        if not self.return_sequences:
+            return targets[idx]
+        # per-step targets are stored sample-major; the engine wants time-major
+        return np.ascontiguousarray(np.swapaxes(targets[idx], 0, 1))
+
+    def _run_epoch(self, data, idx_train, batch_size):
+        """One pass over the training indices in minibatches; mean loss."""
+        Xt, maskt, targets, sample_weight = data
+        order = self._rng.permutation(idx_train) if self.shuffle else idx_train
+        total, seen = 0.0, 0.0
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            if self.shuffle:
+                idx = np.sort(idx)  # gathering sorted rows is kinder to the cache
+            Xb = np.take(Xt, idx, axis=1)
+            maskb = None
+            if maskt is not None:
+                maskb = maskt[:, idx]
+                if maskb.all():
+                    maskb = None
+            tb = self._take_targets(targets, idx)
+            wb = None if sample_weight is None else sample_weight[idx]
+            loss = self._train_step(Xb, maskb, tb, wb)
+            weight = len(idx) if wb is None else wb.sum()
+            total += loss * weight
+            seen += weight
+            self.t_ += len(idx)
+        return total / seen
+
+    def _train_step(self, Xb, maskb, tb, wb):
+        """Forward, loss, backward, penalty, clipping and one optimizer update."""
+        params = self.weights_
+        out, cache, _ = network.forward(
+            params, self._spec_, Xb, maskb, train=True, rng=self._rng
+        )
+        loss, d_out = self._loss(out, tb, wb, maskb)
+        grads, _ = network.backward(
+            params, self._spec_, d_out, cache, truncate=self.bptt_truncate
+        )
+        if self.alpha:
+            n = Xb.shape[1]
+            for name, p in params.items():
+                if ".W_" in name:
+                    loss += 0.5 * self.alpha * float(np.vdot(p, p)) / n
+                    grads[name] += (self.alpha / n) * p
+        clip_grad_value(grads, self.clip_value)
+        clip_grad_norm(grads, self.clip_norm)
+        self._optimizer.update(params, grads)
+        return loss
+
+    def _row_weights(self, tb, wb, maskb):
+        """Per-row loss weights: sample weight x class weight x observed step."""
+        if not self.return_sequences:
+            w = wb
+            extra = self._target_weights(tb)
+            if extra is not None:
+                w = extra if w is None else w * extra
+            return w
+        T, B = tb.shape[:2]
+        w = np.ones((T, B)) if wb is None else np.broadcast_to(wb, (T, B)).copy()
+        if maskb is not None:
+            w = w * maskb
+        valid = self._valid_targets(tb)
+        if valid is not None:
+            w = w * valid
+        extra = self._target_weights(tb)
+        if extra is not None:
+            w = w * extra
+        return w.ravel()
+
+    def _target_weights(self, tb):
+        return None
+
+    def _valid_targets(self, tb):
+        return None
+
+    def _loss(self, out, tb, wb, maskb):
+        from skrnn._engine.losses import LOSSES
+
+        w = self._row_weights(tb, wb, maskb)
+        n_out = out.shape[-1]
+        rows = out.reshape(-1, n_out)
+        t = self._loss_targets(tb)
+        loss, d = LOSSES[self._loss_name](rows, t, w)
+        return loss, d.reshape(out.shape)
+
+    def _loss_targets(self, tb):
+        return tb.reshape(-1) if tb.dtype.kind in "iu" else tb.reshape(-1, tb.shape[-1])
+
+    def _evaluate(self, val):
+        Xb, maskb, tb, wb = val
+        out = self._forward_blocks(Xb, maskb)
+        loss, _ = self._loss(out, tb, wb, maskb)
+        score = self._validation_score(out, tb, self._row_weights(tb, wb, maskb))
+        return loss, score
+
+    def _check_finite(self, loss):
+        finite = np.isfinite(loss) and all(
+            np.all(np.isfinite(p)) for p in self.weights_.values()
+        )
+        if not finite:
+            raise ValueError(
+                "Training diverged: the loss or the weights became NaN or infinite "
+                f"at epoch {self.n_iter_ + 1}. Lower learning_rate_init (now "
+                f"{self.learning_rate_init}), keep or tighten clip_norm (now "
+                f"{self.clip_norm}), or scale the data (e.g. StandardScaler). The "
+                "estimator was left as it was before this call."
+            )
+
+    def _update_no_improvement(self, record):
+        """MLP's stopping rule; also keeps the best weights. True: stop."""
+        if self.early_stopping:
+            score = record["val_score"]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self.best_iteration_ = record["epoch"]
+                self._best_params = {k: v.copy() for k, v in self.weights_.items()}
+        else:
+            loss = record["loss"]
+            if loss > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if loss < self.best_loss_:
+                self.best_loss_ = loss
+                self.best_iteration_ = record["epoch"]
+        return self._no_improvement_count > self.n_iter_no_change
+
+    def _set_params_values(self, values):
+        for k, v in values.items():
+            self.weights_[k][...] = v
+
+    # ------------------------------------------------------------------
+    # prediction
+
+    def _forward_blocks(self, Xt, maskt):
+        """Network output for time-major data, in blocks of sequences."""
+        B = Xt.shape[1]
+        outs = []
+        for a in range(0, B, _PREDICT_BLOCK):
+            m = None if maskt is None else maskt[:, a : a + _PREDICT_BLOCK]
+            out, _, _ = network.forward(
+                self.weights_, self._spec_, Xt[:, a : a + _PREDICT_BLOCK], m
+            )
+            outs.append(out)
+        return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-2)
+
+    def _raw_predict(self, X):
+        """Validated X -> (network output sample-major, sequences)."""
+        check_is_fitted(self, "weights_")
+        seqs, _ = self._check_X(X, reset=False)
+        maskt = None if seqs.mask is None else np.ascontiguousarray(seqs.mask.T)
+        out = self._forward_blocks(time_major(seqs.X), maskt)
+        if self.return_sequences:
+            out = np.swapaxes(out, 0, 1)
+        return out, seqs
+
+
+class _Probe:
+    """Receives ``feature_names_in_`` without touching the estimator."""

@@ -1,0 +1,265 @@
+"""Stacked, optionally bidirectional recurrent layers with a dense output head.
+
+Arrays are time-major: ``X`` is ``(T, B, F)``, zeros at missing steps, with
+``mask`` ``(T, B)`` False there (or None when no step is missing). Parameters
+live in one flat dict whose keys name the layer, the direction and the
+parameter, e.g. ``"layer0.W_xh"``, ``"layer1_reverse.W_hh"``, ``"output.W_hy"``,
+so optimizers, clipping and gradient checks treat every array alike.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from skrnn._engine.cells import CELLS, glorot_uniform
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The architecture of a network; parameters live apart, in a dict.
+
+    Parameters
+    ----------
+    cell : {'rnn', 'lstm', 'gru'}
+    n_in : int
+        Features per input step.
+    hidden_sizes : tuple of int
+        One entry per stacked layer.
+    n_out : int
+        Width of the output head (outputs or classes).
+    activation : {'tanh', 'sigmoid', 'relu'}
+        The vanilla cell's nonlinearity.
+    bidirectional : bool
+    return_sequences : bool
+        False: the head reads the last step (many-to-one); True: every step.
+    dropout : float
+        Inverted dropout on the inputs of layers after the first and on the
+        head's input, in training only.
+    """
+
+    cell: str = "rnn"
+    n_in: int = 1
+    hidden_sizes: tuple = (64,)
+    n_out: int = 1
+    activation: str = "tanh"
+    bidirectional: bool = False
+    return_sequences: bool = False
+    dropout: float = 0.0
+
+    @property
+    def directions(self):
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    @property
+    def n_state(self):
+        return CELLS[self.cell][3]
+
+
+def layer_key(layer, direction):
+    """The key prefix of one layer and direction, e.g. ``"layer1_reverse"``."""
+    return f"layer{layer}{direction}"
+
+
+def _sub(params, prefix):
+    n = len(prefix) + 1
+    return {k[n:]: v for k, v in params.items() if k.startswith(prefix + ".")}
+
+
+def init_params(spec, rng, dtype=np.float32):
+    """Fresh parameters for ``spec``, drawn from the Generator ``rng``."""
+    init = CELLS[spec.cell][0]
+    params = {}
+    n_in = spec.n_in
+    n_dir = len(spec.directions)
+    for layer, n_hidden in enumerate(spec.hidden_sizes):
+        for direction in spec.directions:
+            prefix = layer_key(layer, direction)
+            for name, value in init(n_in, n_hidden, rng, dtype).items():
+                params[f"{prefix}.{name}"] = value
+        n_in = n_hidden * n_dir
+    params["output.W_hy"] = glorot_uniform(n_in, spec.n_out, rng, dtype)
+    params["output.b_y"] = np.zeros(spec.n_out, dtype=dtype)
+    return params
+
+
+def zero_states(spec, batch_size, dtype):
+    """Initial states: ``{layer_key: (h,) or (h, c)}`` of zeros."""
+    return {
+        layer_key(layer, d): tuple(
+            np.zeros((batch_size, h), dtype=dtype) for _ in range(spec.n_state)
+        )
+        for layer, h in enumerate(spec.hidden_sizes)
+        for d in spec.directions
+    }
+
+
+def _dropout_mask(shape, rate, rng, dtype):
+    keep = rng.random(shape, dtype=np.float32) >= rate
+    return keep.astype(dtype) / dtype.type(1.0 - rate)
+
+
+def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
+    """Run the network over a batch of sequences.
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+    spec : NetworkSpec
+    X : ndarray of shape (T, B, n_in)
+    mask : ndarray of bool of shape (T, B) or None
+    states : dict or None
+        Initial states per layer and direction (zeros when None); the reverse
+        direction's state is where it starts, at the end of the sequence.
+    train : bool
+        Apply dropout (needs ``rng``) and keep what backward needs.
+    rng : numpy Generator or None
+
+    Returns
+    -------
+    out : ndarray of shape (B, n_out) or (T, B, n_out)
+        The head's output (logits or regression values).
+    cache : dict
+        What :func:`backward` needs.
+    final_states : dict
+        The state of each layer and direction after its last step.
+    """
+    _, cell_forward, _, _ = CELLS[spec.cell]
+    T, B, _ = X.shape
+    dtype = X.dtype
+    if states is None:
+        states = zero_states(spec, B, dtype)
+    drop = spec.dropout if train else 0.0
+    layer_caches = []
+    final_states = {}
+    inp = X
+    for layer, H in enumerate(spec.hidden_sizes):
+        drop_mask = None
+        if drop and layer > 0:
+            drop_mask = _dropout_mask(inp.shape, drop, rng, dtype)
+            inp = inp * drop_mask
+        F = inp.shape[2]
+        inp2d = inp.reshape(T * B, F)
+        n_dir = len(spec.directions)
+        out = np.empty((T, B, H * n_dir), dtype=dtype) if n_dir > 1 else None
+        cell_caches = []
+        for d, direction in enumerate(spec.directions):
+            key = layer_key(layer, direction)
+            p = _sub(params, key)
+            xproj = (inp2d @ p["W_xh"]).reshape(T, B, -1)
+            xproj += p["b_h"]
+            m = mask
+            if d == 1:
+                # the reverse direction reads the sequence backwards; views only
+                xproj = xproj[::-1]
+                m = None if mask is None else mask[::-1]
+            hs, final, cache = cell_forward(p, xproj, states[key], m, spec.activation)
+            final_states[key] = final
+            cell_caches.append(cache)
+            if n_dir == 1:
+                out = hs
+            elif d == 0:
+                out[:, :, :H] = hs
+            else:
+                out[:, :, H:] = hs[::-1]
+        layer_caches.append((inp, drop_mask, cell_caches))
+        inp = out
+
+    H_last = inp.shape[2]
+    head_drop = None
+    if spec.return_sequences:
+        feats = inp.reshape(T * B, H_last)
+    elif spec.bidirectional:
+        H = spec.hidden_sizes[-1]
+        feats = np.concatenate([inp[-1, :, :H], inp[0, :, H:]], axis=1)
+    else:
+        feats = inp[-1]
+    if drop:
+        head_drop = _dropout_mask(feats.shape, drop, rng, dtype)
+        feats = feats * head_drop
+    out = feats @ params["output.W_hy"]
+    out += params["output.b_y"]
+    if spec.return_sequences:
+        out = out.reshape(T, B, -1)
+    cache = {
+        "layers": layer_caches,
+        "top": inp,
+        "feats": feats,
+        "head_drop": head_drop,
+        "mask": mask,
+    }
+    return out, cache, final_states
+
+
+def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
+    """Exact gradients of a loss, given its gradient ``d_out`` wrt the output.
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+    spec : NetworkSpec
+    d_out : ndarray shaped like forward's ``out``
+    cache : dict
+        From :func:`forward` with the same parameters.
+    truncate : int or None
+        Truncated BPTT: no gradient flows back more than this many steps
+        across each layer's recurrence (chunks counted back from the end of
+        the sequence, in each direction's own order of time).
+    need_dX : bool
+        Also return the gradient with respect to the input X.
+
+    Returns
+    -------
+    grads : dict of str to ndarray
+        Same keys as ``params``.
+    dX : ndarray of shape (T, B, n_in) or None
+    """
+    _, _, cell_backward, _ = CELLS[spec.cell]
+    top = cache["top"]
+    T, B, H_last = top.shape
+    feats = cache["feats"]
+    grads = {}
+    d2 = d_out.reshape(-1, d_out.shape[-1])
+    grads["output.W_hy"] = feats.T @ d2
+    grads["output.b_y"] = d2.sum(axis=0)
+    d_feats = d2 @ params["output.W_hy"].T
+    if cache["head_drop"] is not None:
+        d_feats *= cache["head_drop"]
+    if spec.return_sequences:
+        d_top = d_feats.reshape(T, B, H_last)
+    else:
+        d_top = np.zeros_like(top)
+        if spec.bidirectional:
+            H = spec.hidden_sizes[-1]
+            d_top[-1, :, :H] = d_feats[:, :H]
+            d_top[0, :, H:] = d_feats[:, H:]
+        else:
+            d_top[-1] = d_feats
+
+    d_inp = None
+    for layer in range(len(spec.hidden_sizes) - 1, -1, -1):
+        inp, drop_mask, cell_caches = cache["layers"][layer]
+        H = spec.hidden_sizes[layer]
+        F = inp.shape[2]
+        inp2d = inp.reshape(T * B, F)
+        want_dinp = layer > 0 or need_dX
+        d_inp = np.zeros((T, B, F), dtype=top.dtype) if want_dinp else None
+        for d, direction in enumerate(spec.directions):
+            key = layer_key(layer, direction)
+            p = _sub(params, key)
+            dhs = d_top if len(spec.directions) == 1 else d_top[:, :, d * H : (d + 1) * H]
+            if d == 1:
+                dhs = dhs[::-1]
+            dxproj, d_rec, _ = cell_backward(p, dhs, cell_caches[d], truncate)
+            if d == 1:
+                dxproj = dxproj[::-1]
+            dxproj2d = dxproj.reshape(T * B, -1)
+            grads[f"{key}.W_xh"] = inp2d.T @ dxproj2d
+            grads[f"{key}.b_h"] = dxproj2d.sum(axis=0)
+            for name, value in d_rec.items():
+                grads[f"{key}.{name}"] = value
+            if want_dinp:
+                d_inp += (dxproj2d @ p["W_xh"].T).reshape(T, B, F)
+        if drop_mask is not None and d_inp is not None:
+            d_inp *= drop_mask
+        d_top = d_inp
+    return {k: grads[k] for k in params}, (d_inp if need_dX else None)

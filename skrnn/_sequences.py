@@ -1,0 +1,228 @@
+"""The one place that turns any accepted X into ``(batch, steps, features)``.
+
+Accepted forms (see the user guide, "Data formats"):
+
+* a 3-D array ``(n_samples, n_steps, n_features)``;
+* a 2-D array or DataFrame ``(n_samples, n_steps * n_features_per_step)``,
+  flattened time-major: columns ``[t0f0, t0f1, ..., t1f0, ...]``;
+* a list of 2-D arrays ``(n_steps_i, n_features)`` of different lengths (or of
+  1-D arrays, univariate sequences), padded on the left internally.
+
+A step whose features are all NaN is *missing*: it comes back as zeros with
+``mask`` False there, and the cells carry their state over it unchanged. A
+partly-NaN step is an error.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+from skrnn._compat import _num_samples
+
+
+@dataclass
+class Sequences:
+    """Validated sequences, ready for the engine.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_steps, n_features)
+        The steps, with zeros at missing steps.
+    mask : ndarray of bool of shape (n_samples, n_steps) or None
+        False at missing steps; None when no step is missing.
+    kind : {'2d', '3d', 'ragged'}
+        The form X was given in.
+    n_columns : int
+        What scikit-learn counts as ``n_features_in_``: the number of columns
+        for 2-D input, the number of steps for 3-D input (as ``validate_data``
+        counts them) and the number of features per step for ragged lists.
+    lengths : ndarray of int of shape (n_samples,)
+        The number of observed steps of each sequence.
+    given_lengths : ndarray of int of shape (n_samples,)
+        The number of steps each sequence was given with, missing ones
+        included (before the left padding of ragged lists).
+    """
+
+    X: np.ndarray
+    mask: np.ndarray | None
+    kind: str
+    n_columns: int
+    lengths: np.ndarray
+    given_lengths: np.ndarray
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def n_steps(self):
+        return self.X.shape[1]
+
+    @property
+    def n_step_features(self):
+        return self.X.shape[2]
+
+
+def _is_ragged(X):
+    """True for a list or tuple of per-sequence arrays (1-D or 2-D each)."""
+    if not isinstance(X, list | tuple) or len(X) == 0:
+        return False
+    first = X[0]
+    if hasattr(first, "shape") and len(first.shape) == 2:
+        return True
+    if hasattr(first, "shape") and len(first.shape) == 1:
+        lengths = {len(x) for x in X if hasattr(x, "__len__")}
+        return len(lengths) > 1
+    if isinstance(first, list | tuple) and first and isinstance(first[0], list | tuple):
+        return True
+    if isinstance(first, list | tuple):
+        lengths = {len(x) for x in X if hasattr(x, "__len__")}
+        return len(lengths) > 1
+    return False
+
+
+def _missing_steps(X, what):
+    """Mask of observed steps of a 3-D array; raise on partly-NaN steps."""
+    nan = np.isnan(X)
+    if not nan.any():
+        return None
+    all_nan = nan.all(axis=2)
+    partly = nan.any(axis=2) & ~all_nan
+    if partly.any():
+        i, t = np.argwhere(partly)[0]
+        raise ValueError(
+            f"{what} has a step that is partly NaN (sample {i}, step {t}). "
+            "A step is either observed (all features finite) or missing (all "
+            "features NaN); fill or drop partial missing values first."
+        )
+    return ~all_nan
+
+
+def check_sequences(
+    X, *, n_features_per_step=1, dtype=np.float32, estimator=None, what="X"
+):
+    """Validate X in any accepted form and return :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame or list of array-like
+        The sequences.
+    n_features_per_step : int, default=1
+        How the columns of a 2-D X split into steps.
+    dtype : dtype, default=np.float32
+        The dtype of the returned array.
+    estimator : estimator instance, default=None
+        Named in error messages.
+    what : str, default="X"
+        Named in error messages.
+
+    Returns
+    -------
+    seqs : Sequences
+    """
+    if isinstance(X, str) or np.isscalar(X):
+        raise ValueError(
+            f"Expected a 2-D array, a 3-D array or a list of sequences for {what}, "
+            f"got a scalar {X!r}."
+        )
+    common = dict(
+        dtype=dtype,
+        ensure_all_finite="allow-nan",
+        estimator=estimator,
+        input_name=what,
+    )
+    if _is_ragged(X):
+        return _check_ragged(X, n_features_per_step, common, what)
+
+    if getattr(X, "ndim", None) is None and not hasattr(X, "__array__"):
+        # a list of lists: find out its dimensionality without guessing twice
+        ndim = np.asarray(X, dtype=object).ndim if len(X) else 2
+    else:
+        ndim = getattr(X, "ndim", None) or np.asarray(X).ndim
+    if ndim == 3:
+        arr = check_array(X, allow_nd=True, ensure_min_features=1, **common)
+        n_columns = arr.shape[1]
+        if arr.shape[1] == 0 or arr.shape[2] == 0:
+            raise ValueError(
+                f"{what} has shape {arr.shape}: sequences need at least one step "
+                "and one feature."
+            )
+        kind = "3d"
+    else:
+        arr = check_array(X, **common)
+        n_columns = arr.shape[1]
+        k = int(n_features_per_step)
+        if n_columns % k:
+            raise ValueError(
+                f"{what} has {n_columns} columns, which is not a multiple of "
+                f"n_features_per_step={k}: the columns of a 2-D X are the steps "
+                "flattened time-major, n_steps * n_features_per_step of them."
+            )
+        arr = arr.reshape(arr.shape[0], n_columns // k, k)
+        kind = "2d"
+    mask = _missing_steps(arr, what)
+    if mask is not None:
+        arr = np.where(mask[:, :, None], arr, 0).astype(dtype, copy=False)
+        lengths = mask.sum(axis=1)
+    else:
+        lengths = np.full(arr.shape[0], arr.shape[1])
+    _check_lengths(lengths, what)
+    given = np.full(arr.shape[0], arr.shape[1])
+    return Sequences(arr, mask, kind, n_columns, lengths, given)
+
+
+def _check_lengths(lengths, what):
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(
+            f"{what} holds {empty.size} sequence(s) with no observed step (the "
+            f"first is sample {empty[0]}): every sequence needs at least one step "
+            "whose features are not all NaN."
+        )
+
+
+def _check_ragged(X, n_features_per_step, common, what):
+    seqs = []
+    for i, x in enumerate(X):
+        if hasattr(x, "shape") and len(x.shape) == 1 or (
+            isinstance(x, list | tuple) and x and np.ndim(x[0]) == 0
+        ):
+            x = np.asarray(x)
+            if x.dtype.kind in "fiub" and x.size % n_features_per_step == 0:
+                x = x.reshape(-1, n_features_per_step)
+        if hasattr(x, "__len__") and _num_samples(x) == 0:
+            raise ValueError(
+                f"{what}[{i}] is a sequence of length 0: every sequence in a "
+                "list needs at least one step."
+            )
+        seqs.append(check_array(x, **{**common, "input_name": f"{what}[{i}]"}))
+    n_feat = {s.shape[1] for s in seqs}
+    if len(n_feat) > 1:
+        raise ValueError(
+            f"The sequences in {what} have different numbers of features per step "
+            f"({sorted(n_feat)}); they must all have the same."
+        )
+    (F,) = n_feat
+    T = max(s.shape[0] for s in seqs)
+    dtype = seqs[0].dtype
+    arr = np.full((len(seqs), T, F), np.nan, dtype=dtype)
+    for i, s in enumerate(seqs):
+        # pad on the left, so that every sequence ends at the last step
+        arr[i, T - s.shape[0] :] = s
+    mask = _missing_steps(arr, what)
+    if mask is None:
+        lengths = np.full(arr.shape[0], T)
+    else:
+        arr = np.where(mask[:, :, None], arr, 0).astype(dtype, copy=False)
+        lengths = mask.sum(axis=1)
+    _check_lengths(lengths, what)
+    given = np.array([s.shape[0] for s in seqs])
+    return Sequences(arr, mask, "ragged", F, lengths, given)
+
+
+def time_major(X, idx=None):
+    """``(n, T, F)`` -> contiguous ``(T, n, F)``, optionally gathering rows."""
+    if idx is not None:
+        X = X[idx]
+    return np.ascontiguousarray(X.transpose(1, 0, 2))
