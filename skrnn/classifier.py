@@ -194,10 +194,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         else:
             codes = np.searchsorted(classes_, flat).astype(np.intp)
         state = {"classes_": classes_}
-        state["_class_weights"] = self._class_weights(classes_, flat)
+        state["_class_weights"] = self._compute_class_weights(classes_, flat)
         return codes, len(classes_), state
 
-    def _class_weights(self, classes_, flat):
+    def _compute_class_weights(self, classes_, flat):
         if self.class_weight is None:
             return None
         present = np.unique(flat)

@@ -225,7 +225,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         out, _ = self._raw_predict(X)
         if self._y_ndim == out.ndim - 1:
             out = out[..., 0]
-        return out
+        return out.astype(np.float64)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the prediction.
