@@ -1,0 +1,621 @@
+"""Training and prediction speed of skrnn against PyTorch, skorch and a numpy floor.
+
+For each configuration and cell this script times, in float32:
+
+* ``floor``: the numpy matrix products alone that one epoch needs (see
+  :func:`floor_train_epoch`), on preallocated arrays: a lower bound for any
+  numpy engine that runs the recurrence one step at a time;
+* ``skrnn``: one epoch of :meth:`skrnn.RNNRegressor.partial_fit` (or
+  :class:`skrnn.RNNClassifier`) through the public estimator, input validation
+  included, after a warm-up fit;
+* ``torch``: the same model in plain PyTorch (``nn.RNN``/``nn.LSTM``/``nn.GRU``
+  with one layer of ``H`` units, a ``Linear`` head on the last step, Adam,
+  ``MSELoss`` or ``CrossEntropyLoss``), a hand-written minibatch loop;
+* ``skorch``: ``NeuralNetRegressor``/``NeuralNetClassifier`` wrapping that same
+  torch module (``max_epochs=1``, ``train_split=None``), one epoch of
+  ``partial_fit``.
+
+Every implementation runs one epoch over all samples in shuffled minibatches
+of the same size, with Adam. Prediction is timed on all samples. Each repeat
+runs every implementation once, side by side (the order rotates between
+repeats), and the ratios are taken within a repeat; the table reports medians.
+
+torch and skorch are optional: without them their columns read ``-``.
+
+Run ``python benchmarks/bench_speed.py --help`` for the options.
+"""
+
+import argparse
+import cProfile
+import os
+import platform
+import pstats
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+try:
+    import skrnn
+except ImportError:  # run from a source checkout without installing
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import skrnn
+from skrnn import RNNClassifier, RNNRegressor
+
+try:
+    import torch
+    from torch import nn
+except ImportError:  # torch is an optional peer
+    torch = None
+
+try:
+    import skorch
+    from skorch import NeuralNetClassifier, NeuralNetRegressor
+except ImportError:  # skorch is an optional peer
+    skorch = None
+
+# Configurations of the performance targets. ``task`` picks the estimator.
+CONFIGS = {
+    "S": dict(n=2048, T=50, H=32, B=32, F=1, task="regression"),
+    "M": dict(n=4096, T=50, H=128, B=64, F=1, task="regression"),
+    "L": dict(n=4096, T=100, H=256, B=128, F=1, task="regression"),
+    "TXT": dict(n=2048, T=40, H=128, B=64, F=64, task="classification", C=64),
+}
+CELLS = ("rnn", "lstm", "gru")
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+IMPLEMENTATIONS = ("floor", "skrnn", "torch", "skorch")
+# skrnn predicts in blocks of this many sequences; the floor does the same
+PREDICT_BLOCK = 4096
+LEARNING_RATE = 1e-3
+
+
+# ---------------------------------------------------------------------------
+# data
+
+
+def make_data(cfg, seed=0):
+    """Synthetic float32 data for one configuration.
+
+    Parameters
+    ----------
+    cfg : dict
+        An entry of :data:`CONFIGS` (with ``n`` possibly reduced).
+    seed : int, default=0
+
+    Returns
+    -------
+    X : ndarray of shape (n, T, F), float32
+        Standard normal values (regression) or one-hot tokens (classification).
+    y : ndarray of shape (n,)
+        float32 targets (the mean of the last five steps plus noise) or int64
+        labels (the token three steps before the end; every class occurs).
+    """
+    rng = np.random.default_rng(seed)
+    n, T, F = cfg["n"], cfg["T"], cfg["F"]
+    if cfg["task"] == "regression":
+        X = rng.standard_normal((n, T, F), dtype=np.float32)
+        y = X[:, -5:, 0].mean(axis=1) + 0.1 * rng.standard_normal(n, dtype=np.float32)
+        return X, y.astype(np.float32)
+    C = cfg["C"]
+    tokens = rng.integers(0, F, size=(n, T))
+    tokens[:, -3] = rng.permutation(np.arange(n) % C)
+    X = np.eye(F, dtype=np.float32)[tokens]
+    return X, tokens[:, -3].astype(np.int64)
+
+
+# ---------------------------------------------------------------------------
+# the numpy floor: matrix products only
+
+
+class Floor:
+    """The matrix products of one epoch, on preallocated float32 arrays.
+
+    Per minibatch of ``B`` sequences of ``T`` steps, with ``G`` gate blocks
+    (1 for the vanilla cell, 4 for the LSTM, 3 for the GRU):
+
+    * forward: the input projection ``(T*B, F) @ (F, G*H)`` as one product,
+      one recurrent product ``(B, H) @ (H, G*H)`` per step, the head
+      ``(B, H) @ (H, n_out)``;
+    * backward: the head's two products, one product ``(B, G*H) @ (G*H, H)``
+      per step for the gradient reaching the previous hidden state, and the
+      weight gradients ``(H, T*B) @ (T*B, G*H)`` and ``(F, T*B) @ (T*B, G*H)``
+      as one product each. A single layer needs no gradient with respect to
+      its input, so none is computed.
+
+    Prediction is the forward products for all samples, in blocks of
+    :data:`PREDICT_BLOCK` sequences.
+
+    Parameters
+    ----------
+    cfg : dict
+        An entry of :data:`CONFIGS`.
+    cell : {'rnn', 'lstm', 'gru'}
+    """
+
+    def __init__(self, cfg, cell):
+        rng = np.random.default_rng(0)
+        T, B, H, F = cfg["T"], cfg["B"], cfg["H"], cfg["F"]
+        G = GATES[cell] * H
+        n_out = cfg.get("C", 1)
+        self.n, self.T, self.B = cfg["n"], T, B
+
+        def rand(*shape):
+            return rng.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
+
+        self.W_xh, self.W_hh, self.W_hy = rand(F, G), rand(H, G), rand(H, n_out)
+        self.W_hh_T = np.ascontiguousarray(self.W_hh.T)
+        self.W_hy_T = np.ascontiguousarray(self.W_hy.T)
+        self.Xb = rand(T * B, F)
+        self.xproj = np.empty((T * B, G), dtype=np.float32)
+        self.hs = rand(T + 1, B, H)
+        self.step = np.empty((B, G), dtype=np.float32)
+        self.out = np.empty((B, n_out), dtype=np.float32)
+        self.d_out = rand(B, n_out)
+        self.d_feat = np.empty((B, H), dtype=np.float32)
+        self.da = rand(T, B, G)
+        self.dh = np.empty((B, H), dtype=np.float32)
+        self.dW_xh = np.empty_like(self.W_xh)
+        self.dW_hh = np.empty_like(self.W_hh)
+        self.dW_hy = np.empty_like(self.W_hy)
+        nb = min(self.n, PREDICT_BLOCK)
+        self.pX = rand(T * nb, F)
+        self.pxproj = np.empty((T * nb, G), dtype=np.float32)
+        self.ph = rand(nb, H)
+        self.pstep = np.empty((nb, G), dtype=np.float32)
+        self.pout = np.empty((nb, n_out), dtype=np.float32)
+
+    def train_epoch(self):
+        """Run the products of one training epoch (``ceil(n / B)`` batches)."""
+        T = self.T
+        mm = np.matmul
+        hs2d = self.hs[:T].reshape(T * self.B, -1)
+        da2d = self.da.reshape(T * self.B, -1)
+        for _ in range(0, self.n, self.B):
+            mm(self.Xb, self.W_xh, out=self.xproj)
+            for t in range(T):
+                mm(self.hs[t], self.W_hh, out=self.step)
+            mm(self.hs[T], self.W_hy, out=self.out)
+            mm(self.hs[T].T, self.d_out, out=self.dW_hy)
+            mm(self.d_out, self.W_hy_T, out=self.d_feat)
+            for t in range(T - 1, -1, -1):
+                mm(self.da[t], self.W_hh_T, out=self.dh)
+            mm(hs2d.T, da2d, out=self.dW_hh)
+            mm(self.Xb.T, da2d, out=self.dW_xh)
+
+    def predict(self):
+        """Run the forward products for all ``n`` samples."""
+        mm = np.matmul
+        for _ in range(0, self.n, PREDICT_BLOCK):
+            mm(self.pX, self.W_xh, out=self.pxproj)
+            for _t in range(self.T):
+                mm(self.ph, self.W_hh, out=self.pstep)
+            mm(self.ph, self.W_hy, out=self.pout)
+
+
+# ---------------------------------------------------------------------------
+# skrnn
+
+
+class SkrnnRunner:
+    """skrnn through its public estimators.
+
+    A warm-up ``partial_fit`` (one epoch on the first two minibatches)
+    initialises the estimator; each timed epoch is then one ``partial_fit``
+    over all samples, input validation included.
+    """
+
+    def __init__(self, cfg, cell, X, y):
+        Est = RNNRegressor if cfg["task"] == "regression" else RNNClassifier
+        self.X, self.y = X, y
+        self.est = Est(
+            cell=cell,
+            hidden_layer_sizes=(cfg["H"],),
+            batch_size=cfg["B"],
+            max_iter=1,
+            solver="adam",
+            learning_rate_init=LEARNING_RATE,
+            shuffle=True,
+            clip_norm=None,
+            dtype="float32",
+            random_state=0,
+        )
+        warm = min(len(X), 2 * cfg["B"])
+        extra = {} if Est is RNNRegressor else {"classes": np.arange(cfg["C"])}
+        self.est.partial_fit(X[:warm], y[:warm], **extra)
+        self.est.predict(X[: cfg["B"]])
+
+    def train_epoch(self):
+        self.est.partial_fit(self.X, self.y)
+
+    def predict(self):
+        self.est.predict(self.X)
+
+
+# ---------------------------------------------------------------------------
+# torch and skorch
+
+if torch is not None:
+
+    class TorchRNN(nn.Module):
+        """One recurrent layer and a linear head on the last step.
+
+        Parameters
+        ----------
+        cell : {'rnn', 'lstm', 'gru'}
+        n_in : int
+            Features per step.
+        n_hidden : int
+        n_out : int
+            Outputs (regression) or classes (logits).
+        """
+
+        def __init__(self, cell="rnn", n_in=1, n_hidden=32, n_out=1):
+            super().__init__()
+            rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+            self.rnn = rnn(n_in, n_hidden, batch_first=True)
+            self.head = nn.Linear(n_hidden, n_out)
+
+        def forward(self, X):
+            hs, _ = self.rnn(X)
+            return self.head(hs[:, -1])
+
+
+def _module_kwargs(cfg, cell):
+    return dict(cell=cell, n_in=cfg["F"], n_hidden=cfg["H"], n_out=cfg.get("C", 1))
+
+
+class TorchRunner:
+    """The same model in plain PyTorch, with a hand-written minibatch loop."""
+
+    def __init__(self, cfg, cell, X, y):
+        torch.manual_seed(0)
+        self.regression = cfg["task"] == "regression"
+        self.B = cfg["B"]
+        self.model = TorchRNN(**_module_kwargs(cfg, cell))
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
+        self.loss_fn = nn.MSELoss() if self.regression else nn.CrossEntropyLoss()
+        self.X = torch.from_numpy(X)
+        self.y = torch.from_numpy(y[:, None] if self.regression else y)
+        self.gen = torch.Generator().manual_seed(0)
+        self._epoch(2 * self.B)
+        self.predict()
+
+    def _epoch(self, n):
+        self.model.train()
+        perm = torch.randperm(n, generator=self.gen)
+        total = 0.0
+        for start in range(0, n, self.B):
+            idx = perm[start : start + self.B]
+            self.opt.zero_grad(set_to_none=True)
+            loss = self.loss_fn(self.model(self.X[idx]), self.y[idx])
+            loss.backward()
+            self.opt.step()
+            total += loss.item() * len(idx)
+        return total / n
+
+    def train_epoch(self):
+        self._epoch(len(self.X))
+
+    def predict(self):
+        self.model.eval()
+        with torch.inference_mode():
+            out = self.model(self.X)
+            out = out.numpy() if self.regression else out.argmax(1).numpy()
+        return out
+
+
+class SkorchRunner:
+    """skorch wrapping :class:`TorchRNN`: one epoch of ``partial_fit``.
+
+    Prediction uses batches of :data:`PREDICT_BLOCK` sequences, as skrnn does
+    (skorch would otherwise predict in training-sized batches).
+    """
+
+    def __init__(self, cfg, cell, X, y):
+        torch.manual_seed(0)
+        regression = cfg["task"] == "regression"
+        Net = NeuralNetRegressor if regression else NeuralNetClassifier
+        self.net = Net(
+            TorchRNN,
+            **{f"module__{k}": v for k, v in _module_kwargs(cfg, cell).items()},
+            criterion=nn.MSELoss if regression else nn.CrossEntropyLoss,
+            optimizer=torch.optim.Adam,
+            lr=LEARNING_RATE,
+            max_epochs=1,
+            batch_size=cfg["B"],
+            train_split=None,
+            iterator_train__shuffle=True,
+            iterator_valid__batch_size=PREDICT_BLOCK,
+            verbose=0,
+            device="cpu",
+        )
+        self.X = X
+        self.y = y[:, None] if regression else y
+        warm = 2 * cfg["B"]
+        self.net.fit(self.X[:warm], self.y[:warm])
+        self.net.predict(self.X[:warm])
+
+    def train_epoch(self):
+        self.net.partial_fit(self.X, self.y)
+
+    def predict(self):
+        self.net.predict(self.X)
+
+
+# ---------------------------------------------------------------------------
+# running
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_one(cfg, cell, repeats):
+    """Time every available implementation on one configuration and cell.
+
+    Returns
+    -------
+    result : dict
+        ``{"train": {impl: [seconds per repeat]}, "predict": {...}}``; an
+        implementation that is not installed is absent.
+    """
+    X, y = make_data(cfg)
+    runners = {"floor": Floor(cfg, cell)}
+    runners["floor"].train_epoch()  # warm-up
+    runners["floor"].predict()
+    runners["skrnn"] = SkrnnRunner(cfg, cell, X, y)
+    if torch is not None:
+        runners["torch"] = TorchRunner(cfg, cell, X, y)
+    if skorch is not None:
+        runners["skorch"] = SkorchRunner(cfg, cell, X, y)
+    names = list(runners)
+    result = {"train": {k: [] for k in names}, "predict": {k: [] for k in names}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in range(repeats):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                result["train"][name].append(_timed(runners[name].train_epoch))
+            for name in order:
+                result["predict"][name].append(_timed(runners[name].predict))
+    return result
+
+
+def _ratio(times, num, den):
+    if num not in times or den not in times:
+        return None
+    return statistics.median(a / b for a, b in zip(times[num], times[den], strict=True))
+
+
+def summarise(result):
+    """Median seconds per implementation and median within-run ratios."""
+    rows = {}
+    for phase, times in result.items():
+        med = {k: statistics.median(v) for k, v in times.items()}
+        med["skrnn/torch"] = _ratio(times, "skrnn", "torch")
+        med["skrnn/floor"] = _ratio(times, "skrnn", "floor")
+        rows[phase] = med
+    return rows
+
+
+def _fmt_seconds(x):
+    return "-" if x is None else f"{x:.3g}"
+
+
+def _fmt_ratio(x):
+    return "-" if x is None else f"{x:.2f}"
+
+
+COLUMNS = ("cfg", "cell", *IMPLEMENTATIONS, "skrnn/torch", "skrnn/floor")
+
+
+def format_table(rows, markdown=False):
+    """Render ``[(cfg, cell, summary-of-one-phase), ...]`` as text.
+
+    Parameters
+    ----------
+    rows : list of tuple
+    markdown : bool, default=False
+        A Markdown (GitHub) table instead of aligned plain text.
+
+    Returns
+    -------
+    str
+    """
+    cells = []
+    for cfg, cell, s in rows:
+        line = [cfg, cell]
+        line += [_fmt_seconds(s.get(k)) for k in IMPLEMENTATIONS]
+        line += [_fmt_ratio(s.get("skrnn/torch")), _fmt_ratio(s.get("skrnn/floor"))]
+        cells.append(line)
+    if markdown:
+        out = ["| " + " | ".join(COLUMNS) + " |"]
+        out.append("| " + " | ".join(["---"] * 2 + ["---:"] * 6) + " |")
+        out += ["| " + " | ".join(line) + " |" for line in cells]
+        return "\n".join(out)
+    widths = [
+        max(len(COLUMNS[i]), *(len(line[i]) for line in cells))
+        for i in range(len(COLUMNS))
+    ]
+    fmt = "  ".join(
+        f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths)
+    )
+    out = [fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*line) for line in cells]
+    return "\n".join(out)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_description(threads):
+    """Lines describing the CPU, library versions, BLAS and the thread setting."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    lines = [
+        f"CPU: {_cpu_model()} ({os.cpu_count()} logical cores, {usable} usable)",
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"skrnn {skrnn.__version__}, "
+        f"torch {torch.__version__ if torch is not None else 'not installed'}, "
+        f"skorch {skorch.__version__ if skorch is not None else 'not installed'}",
+    ]
+    for info in threadpool_info():
+        desc = f"{info['internal_api']} {info.get('version') or ''}".strip()
+        extra = [
+            f"{k}={info[k]}" for k in ("architecture", "threading_layer") if info.get(k)
+        ]
+        lines.append(
+            f"threadpool: {info['user_api']} {desc} ({info['prefix']}"
+            + (", " + ", ".join(extra) if extra else "")
+            + f"), num_threads={info['num_threads']}"
+        )
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        lines.append(f"OPENBLAS_CORETYPE={coretype}")
+    lines.append(
+        "threads: "
+        + (
+            f"{threads} (BLAS, OpenMP and torch pinned)"
+            if threads
+            else "library defaults"
+        )
+    )
+    return lines
+
+
+def _scaled(cfg, quick):
+    cfg = dict(cfg)
+    if quick:
+        cfg["n"] = max(cfg["n"] // 8, 2 * cfg["B"])
+    return cfg
+
+
+def profile_skrnn(cfg_names, cells, quick, top=15):
+    """Print cProfile's top functions (by own time) of one skrnn epoch."""
+    for name in cfg_names:
+        cfg = _scaled(CONFIGS[name], quick)
+        for cell in cells:
+            X, y = make_data(cfg)
+            runner = SkrnnRunner(cfg, cell, X, y)
+            prof = cProfile.Profile()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prof.runcall(runner.train_epoch)
+            print(f"\n=== skrnn train epoch, {name} {cell} (n={cfg['n']}) ===")
+            stats = pstats.Stats(prof, stream=sys.stdout)
+            stats.strip_dirs().sort_stats("tottime").print_stats(top)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=(
+            "Seconds per training epoch and per prediction: skrnn vs PyTorch vs "
+            "skorch vs the numpy matrix products alone."
+        )
+    )
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help="comma-separated subset of %(default)s",
+    )
+    parser.add_argument(
+        "--cells", default=",".join(CELLS), help="comma-separated subset of %(default)s"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed runs per cell (default 3)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads for BLAS, OpenMP and torch (default 1; 0 keeps the "
+        "libraries' defaults)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="n/8 samples and one repeat: a smoke run of well under a minute",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of comparing, print cProfile hotspots of skrnn's epoch",
+    )
+    args = parser.parse_args(argv)
+    args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    args.cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    for c in args.configs:
+        if c not in CONFIGS:
+            parser.error(f"unknown config {c!r}; choose from {', '.join(CONFIGS)}")
+    for c in args.cells:
+        if c not in CELLS:
+            parser.error(f"unknown cell {c!r}; choose from {', '.join(CELLS)}")
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
+    if args.repeats < 1 or args.threads < 0:
+        parser.error("--repeats must be >= 1 and --threads >= 0")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        limiter = threadpool_limits(limits=args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    else:
+        limiter = None
+    try:
+        print("\n".join(machine_description(args.threads)))
+        if args.profile:
+            profile_skrnn(args.configs, args.cells, args.quick)
+            return
+        sizes = ", ".join(
+            f"{c}: n={_scaled(CONFIGS[c], args.quick)['n']} T={CONFIGS[c]['T']} "
+            f"H={CONFIGS[c]['H']} B={CONFIGS[c]['B']} F={CONFIGS[c]['F']}"
+            for c in args.configs
+        )
+        print(f"configs: {sizes}; float32, Adam; median of {args.repeats} run(s)")
+        rows = {"train": [], "predict": []}
+        for name in args.configs:
+            cfg = _scaled(CONFIGS[name], args.quick)
+            for cell in args.cells:
+                summary = summarise(bench_one(cfg, cell, args.repeats))
+                for phase in rows:
+                    rows[phase].append((name, cell, summary[phase]))
+                s = summary["train"]
+                print(
+                    f"  done {name} {cell}: skrnn {_fmt_seconds(s['skrnn'])} s/epoch",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        titles = {
+            "train": "Training: seconds per epoch",
+            "predict": "Prediction: seconds to predict all n samples",
+        }
+        for phase, title in titles.items():
+            print(f"\n{'### ' if args.markdown else ''}{title}\n")
+            print(format_table(rows[phase], markdown=args.markdown))
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+
+
+if __name__ == "__main__":
+    main()
