@@ -64,6 +64,8 @@ CONFIGS = {
     "L": dict(n=4096, T=100, H=256, B=128, F=1, task="regression"),
     "TXT": dict(n=2048, T=40, H=128, B=64, F=64, task="classification", C=64),
 }
+# L alone takes longer than all the others together: --quick leaves it out
+QUICK_CONFIGS = ("S", "M", "TXT")
 CELLS = ("rnn", "lstm", "gru")
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 IMPLEMENTATIONS = ("floor", "skrnn", "torch", "skorch")
@@ -167,13 +169,13 @@ class Floor:
         self.pstep = np.empty((nb, G), dtype=np.float32)
         self.pout = np.empty((nb, n_out), dtype=np.float32)
 
-    def train_epoch(self):
+    def train_epoch(self, n=None):
         """Run the products of one training epoch (``ceil(n / B)`` batches)."""
         T = self.T
         mm = np.matmul
         hs2d = self.hs[:T].reshape(T * self.B, -1)
         da2d = self.da.reshape(T * self.B, -1)
-        for _ in range(0, self.n, self.B):
+        for _ in range(0, self.n if n is None else n, self.B):
             mm(self.Xb, self.W_xh, out=self.xproj)
             for t in range(T):
                 mm(self.hs[t], self.W_hh, out=self.step)
@@ -202,7 +204,7 @@ class Floor:
 class SkrnnRunner:
     """skrnn through its public estimators.
 
-    A warm-up ``partial_fit`` (one epoch on the first two minibatches)
+    A warm-up ``partial_fit`` (one epoch on the first minibatch)
     initialises the estimator; each timed epoch is then one ``partial_fit``
     over all samples, input validation included.
     """
@@ -222,7 +224,7 @@ class SkrnnRunner:
             dtype="float32",
             random_state=0,
         )
-        warm = min(len(X), 2 * cfg["B"])
+        warm = min(len(X), cfg["B"])
         extra = {} if Est is RNNRegressor else {"classes": np.arange(cfg["C"])}
         self.est.partial_fit(X[:warm], y[:warm], **extra)
         self.est.predict(X[: cfg["B"]])
@@ -280,7 +282,7 @@ class TorchRunner:
         self.X = torch.from_numpy(X)
         self.y = torch.from_numpy(y[:, None] if self.regression else y)
         self.gen = torch.Generator().manual_seed(0)
-        self._epoch(2 * self.B)
+        self._epoch(self.B)
         self.predict()
 
     def _epoch(self, n):
@@ -334,7 +336,7 @@ class SkorchRunner:
         )
         self.X = X
         self.y = y[:, None] if regression else y
-        warm = 2 * cfg["B"]
+        warm = cfg["B"]
         self.net.fit(self.X[:warm], self.y[:warm])
         self.net.predict(self.X[:warm])
 
@@ -366,7 +368,7 @@ def bench_one(cfg, cell, repeats):
     """
     X, y = make_data(cfg)
     runners = {"floor": Floor(cfg, cell)}
-    runners["floor"].train_epoch()  # warm-up
+    runners["floor"].train_epoch(cfg["B"])  # warm-up: one minibatch
     runners["floor"].predict()
     runners["skrnn"] = SkrnnRunner(cfg, cell, X, y)
     if torch is not None:
@@ -530,8 +532,9 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--configs",
-        default=",".join(CONFIGS),
-        help="comma-separated subset of %(default)s",
+        default=None,
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all; "
+        f"with --quick: {','.join(QUICK_CONFIGS)})",
     )
     parser.add_argument(
         "--cells", default=",".join(CELLS), help="comma-separated subset of %(default)s"
@@ -549,7 +552,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="n/8 samples and one repeat: a smoke run of well under a minute",
+        help="n/8 samples, one repeat and, unless --configs says otherwise, "
+        "no L: a smoke run of well under a minute",
     )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument(
@@ -558,6 +562,8 @@ def parse_args(argv=None):
         help="instead of comparing, print cProfile hotspots of skrnn's epoch",
     )
     args = parser.parse_args(argv)
+    if args.configs is None:
+        args.configs = ",".join(QUICK_CONFIGS if args.quick else CONFIGS)
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     args.cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     for c in args.configs:
@@ -596,12 +602,14 @@ def main(argv=None):
         for name in args.configs:
             cfg = _scaled(CONFIGS[name], args.quick)
             for cell in args.cells:
+                start = time.perf_counter()
                 summary = summarise(bench_one(cfg, cell, args.repeats))
                 for phase in rows:
                     rows[phase].append((name, cell, summary[phase]))
                 s = summary["train"]
                 print(
-                    f"  done {name} {cell}: skrnn {_fmt_seconds(s['skrnn'])} s/epoch",
+                    f"  {name} {cell}: skrnn {_fmt_seconds(s['skrnn'])} s/epoch "
+                    f"({time.perf_counter() - start:.1f} s)",
                     file=sys.stderr,
                     flush=True,
                 )

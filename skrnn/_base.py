@@ -1,5 +1,6 @@
 """BaseRNN: parameters, data checks and the training loop of both estimators."""
 
+import contextlib
 import copy
 import time
 import warnings
@@ -11,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 
 from skrnn._compat import (
     Interval,
@@ -24,6 +26,25 @@ from skrnn._sequences import check_sequences, time_major
 
 # predictions run in blocks of this many sequences to bound memory
 _PREDICT_BLOCK = 4096
+
+# Below this many multiply-adds per recurrent step, one BLAS thread is faster:
+# waking a second thread costs more than the product (and far more when the
+# other core is busy).
+_SMALL_STEP_FLOPS = 1 << 21
+
+_controller = None
+
+
+def blas_threads_for(spec, batch_size):
+    """A context that runs small recurrent products on one BLAS thread."""
+    global _controller
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
+    H = max(spec.hidden_sizes)
+    if batch_size * H * gates * H >= _SMALL_STEP_FLOPS:
+        return contextlib.nullcontext()
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 class BaseRNN(BaseEstimator):
@@ -343,6 +364,13 @@ class BaseRNN(BaseEstimator):
         )
         batch_size = int(np.clip(batch_size, 1, len(idx_train)))
         n_epochs = 1 if incremental else self.max_iter
+        with blas_threads_for(self._spec_, batch_size):
+            self._epochs(data, idx_train, batch_size, val, n_epochs, incremental)
+        if self.early_stopping and self._best_params is not None:
+            self._set_params_values(self._best_params)
+
+    def _epochs(self, data, idx_train, batch_size, val, n_epochs, incremental):
+        """The epoch loop: train, record, report, decide whether to stop."""
         for _ in range(n_epochs):
             start = time.perf_counter()
             loss = self._run_epoch(data, idx_train, batch_size)
@@ -371,10 +399,8 @@ class BaseRNN(BaseEstimator):
                     f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
-        if self.early_stopping and self._best_params is not None:
-            self._set_params_values(self._best_params)
 
     def _progress_line(self, record, n_epochs):
         parts = [f"Epoch {record['epoch']}", f"loss: {record['loss']:.6f}"]
@@ -552,12 +578,13 @@ class BaseRNN(BaseEstimator):
         """Network output for time-major data, in blocks of sequences."""
         B = Xt.shape[1]
         outs = []
-        for a in range(0, B, _PREDICT_BLOCK):
-            m = None if maskt is None else maskt[:, a : a + _PREDICT_BLOCK]
-            out, _, _ = network.forward(
-                self.weights_, self._spec_, Xt[:, a : a + _PREDICT_BLOCK], m
-            )
-            outs.append(out)
+        with blas_threads_for(self._spec_, min(B, _PREDICT_BLOCK)):
+            for a in range(0, B, _PREDICT_BLOCK):
+                m = None if maskt is None else maskt[:, a : a + _PREDICT_BLOCK]
+                out, _, _ = network.forward(
+                    self.weights_, self._spec_, Xt[:, a : a + _PREDICT_BLOCK], m
+                )
+                outs.append(out)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-2)
 
     def _raw_predict(self, X):
@@ -569,6 +596,52 @@ class BaseRNN(BaseEstimator):
         if self.return_sequences:
             out = np.swapaxes(out, 0, 1)
         return out, seqs
+
+
+    def _recursive(self, X, n_steps, choose):
+        """Feed each prediction back as the next step, carrying the state.
+
+        The sequences are read once; then every new step costs one step of
+        the network, not a pass over the whole window.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            The sequences to continue.
+        n_steps : int
+            How many steps to add.
+        choose : callable
+            ``choose(out) -> (next_input, record)`` from the output of the
+            last step, ``(n_samples, n_out)``.
+
+        Returns
+        -------
+        records : ndarray of shape (n_samples, n_steps, ...)
+        seqs : Sequences
+        """
+        check_is_fitted(self, "weights_")
+        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or n_steps < 1:
+            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
+        if self.bidirectional:
+            raise ValueError(
+                "Continuing a sequence needs a unidirectional network: the "
+                "backward direction of a bidirectional one reads steps that "
+                "are not known yet. Fit with bidirectional=False."
+            )
+        seqs, _ = self._check_X(X, reset=False)
+        maskt = None if seqs.mask is None else np.ascontiguousarray(seqs.mask.T)
+        spec, params = self._spec_, self.weights_
+        records = []
+        with blas_threads_for(spec, seqs.n_samples):
+            out, _, states = network.forward(params, spec, time_major(seqs.X), maskt)
+            for k in range(n_steps):
+                last = out[-1] if spec.return_sequences else out
+                next_input, record = choose(last)
+                records.append(record)
+                if k + 1 < n_steps:
+                    step = np.asarray(next_input, dtype=seqs.X.dtype)[None]
+                    out, _, states = network.forward(params, spec, step, states=states)
+        return np.stack(records, axis=1), seqs
 
 
 class _Probe:

@@ -1,10 +1,13 @@
 """RNNClassifier: a recurrent network with softmax cross-entropy."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from skrnn import _docs
 from skrnn._base import BaseRNN
@@ -337,6 +340,61 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         out, _ = self._raw_predict(X)
         return self.classes_[out.argmax(axis=-1)]
+
+    def generate(self, X, n_steps, temperature=1.0, random_state=None):
+        """Sample continuations of sequences one-hot encoded over ``classes_``.
+
+        For a model whose input steps are one-hot vectors over its own
+        classes (a character or word language model): sample the next class
+        from the predicted distribution, feed its one-hot vector back as the
+        next step, and repeat, carrying the hidden state.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Seed sequences, one-hot over ``classes_`` (in the order of
+            ``classes_``), in any form :meth:`fit` accepts.
+        n_steps : int
+            How many steps to generate.
+        temperature : float, default=1.0
+            Divides the logits before sampling: below 1 sharper, above 1
+            more varied; 0 always takes the most likely class (greedy).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling; an int makes it reproducible.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples, n_steps)
+            The generated labels, from ``classes_``.
+        """
+        check_is_fitted(self, "weights_")
+        n_classes = len(self.classes_)
+        if self._spec_.n_in != n_classes:
+            raise ValueError(
+                f"generate feeds each sampled class back as a one-hot step, so the "
+                f"input steps must have one feature per class ({n_classes}), but "
+                f"the model reads {self._spec_.n_in} feature(s) per step."
+            )
+        if not isinstance(temperature, Real) or not temperature >= 0:
+            raise ValueError(
+                f"temperature must be a number >= 0, got {temperature!r}."
+            )
+        rng = check_random_state(random_state)
+        eye = np.eye(n_classes)
+
+        def choose(out):
+            if temperature == 0:
+                idx = out.argmax(axis=1)
+            else:
+                p = softmax(out.astype(np.float64) / temperature)
+                # inverse-CDF sampling, one uniform draw per sequence
+                u = rng.random_sample((p.shape[0], 1))
+                idx = (p.cumsum(axis=1) < u).sum(axis=1)
+                idx = np.minimum(idx, n_classes - 1)
+            return eye[idx], idx
+
+        idx, _ = self._recursive(X, n_steps, choose)
+        return self.classes_[idx]
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy; with ``return_sequences=True``, over observed steps.

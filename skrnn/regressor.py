@@ -227,6 +227,51 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             out = out[..., 0]
         return out.astype(np.float64)
 
+    def forecast(self, X, n_steps):
+        """Continue each sequence by feeding its predictions back as inputs.
+
+        For each sequence, predict the next value, append it as the next
+        step, and repeat. The hidden state is carried from step to step, so
+        each new step costs one step of the network.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            The sequences to continue, in any form :meth:`fit` accepts.
+        n_steps : int
+            How many steps to forecast.
+
+        Returns
+        -------
+        y_forecast : ndarray of shape (n_samples, n_steps) or \
+                (n_samples, n_steps, n_outputs)
+            The forecast; a 2-D result for models fitted on a 1-D y (or a
+            per-step 2-D y). With pandas X, see Notes.
+
+        Notes
+        -----
+        The model's outputs must be its next input step: ``n_outputs_`` must
+        equal the number of features per step. With ``return_sequences=True``
+        the output of the last step is the forecast.
+        """
+        n_in = self._spec_.n_in if hasattr(self, "_spec_") else None
+        if n_in is not None and self._spec_.n_out != n_in:
+            raise ValueError(
+                f"forecast feeds each prediction back as the next step, but the "
+                f"model predicts {self._spec_.n_out} value(s) per step from "
+                f"{n_in} feature(s) per step; fit it with targets that are the "
+                "next step of the sequence."
+            )
+
+        def choose(out):
+            return out, out
+
+        values, _ = self._recursive(X, n_steps, choose)
+        values = values.astype(np.float64)
+        if values.shape[-1] == 1 and self._y_ndim == (2 if self.return_sequences else 1):
+            values = values[..., 0]
+        return values
+
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the prediction.
 

@@ -215,6 +215,17 @@ def _mask_steps(mask):
     return missing, partial.tolist()
 
 
+# Bytes of per-step arrays that one block of the backward pass prepares at once:
+# small enough to stay in the core's cache until the time loop consumes them.
+_BLOCK_BYTES = 1 << 20
+
+
+def _time_blocks(T, step_bytes):
+    """``(start, stop)`` blocks of steps covering ``range(T)``, last block first."""
+    size = max(1, _BLOCK_BYTES // max(step_bytes, 1))
+    return [(max(stop - size, 0), stop) for stop in range(T, 0, -size)], size
+
+
 # ---------------------------------------------------------------------------
 # LSTM
 
@@ -327,9 +338,10 @@ def lstm_backward(params, dhs, cache, truncate=None):
         da_g = dc * i * (1 - g^2)          da_o = dh * tanh(c_t) * o (1 - o)
         dc_next = dc * f                   dh_next = da @ W_hh.T
 
-    The per-step factors that do not depend on ``dh`` or ``dc`` are computed
-    for all steps at once before the loop, so that each step costs one
-    matrix product and a few element-wise operations.
+    The factors that do not depend on ``dh`` or ``dc`` are computed for a
+    block of steps at once before the time loop runs through the block, so
+    that each step costs one matrix product and a few element-wise
+    operations.
     """
     W_hh = params["W_hh"]
     gates, hs_full, cs_full, tanh_c, missing, partial = cache
@@ -339,45 +351,51 @@ def lstm_backward(params, dhs, cache, truncate=None):
     _, _, _, dslope, dshift = _gate_vectors("ssts", H, dtype)
     cut = _cut_points(T, truncate).tolist()
     W_hh_T = np.ascontiguousarray(W_hh.T)
+    blocks, size = _time_blocks(T, B * G * dtype.itemsize)
 
-    # da = (local factor) * dc or * dh; the local factors go into da first
-    da = np.subtract(dslope, gates, dtype=dtype)
-    da *= gates
-    da += dshift
-    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
-    da[..., :H] *= g
-    da[..., H : 2 * H] *= cs_full[:-1]
-    da[..., 2 * H : 3 * H] *= i
-    da[..., 3 * H :] *= tanh_c
-    # dc gets dh * o * (1 - tanh(c)^2)
-    q = np.multiply(tanh_c, tanh_c)
-    np.subtract(1.0, q, out=q)
-    q *= o
-    if missing is not None:
-        da[missing] = 0.0
-        q[missing] = 0.0
-
+    da = np.empty_like(gates)  # the local factors first, then dxproj
+    q_block = np.empty((min(size, T), B, H), dtype=dtype)
     dh = np.empty((B, H), dtype=dtype)
     dc = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)
     dc_next = np.zeros((B, H), dtype=dtype)
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh_next, out=dh)
-        np.multiply(dh, q[t], out=dc)
-        dc += dc_next
-        da_t = da[t]
-        da_blocks = da_t.reshape(B, 4, H)
-        da_blocks[:, :3] *= dc[:, None, :]
-        da_blocks[:, 3] *= dh
-        np.multiply(dc, f[t], out=dc_next)
-        np.matmul(da_t, W_hh_T, out=dh_next)
-        if partial is not None and partial[t]:
-            keep = missing[t][:, None]
-            np.copyto(dh_next, dh, where=keep)
-            np.copyto(dc_next, dc, where=keep)
-        if cut[t]:
-            dh_next.fill(0.0)
-            dc_next.fill(0.0)
+    f = gates[..., H : 2 * H]
+    for start, stop in blocks:
+        # da = (local factor) * dc for i, f, g and * dh for o
+        a, d = gates[start:stop], da[start:stop]
+        np.subtract(dslope, a, out=d)
+        d *= a
+        d += dshift
+        d[..., :H] *= a[..., 2 * H : 3 * H]
+        d[..., H : 2 * H] *= cs_full[start:stop]
+        d[..., 2 * H : 3 * H] *= a[..., :H]
+        d[..., 3 * H :] *= tanh_c[start:stop]
+        # dc gets dh * q with q = o * (1 - tanh(c)^2)
+        q = q_block[: stop - start]
+        np.multiply(tanh_c[start:stop], tanh_c[start:stop], out=q)
+        np.subtract(1.0, q, out=q)
+        q *= a[..., 3 * H :]
+        if missing is not None:
+            d[missing[start:stop]] = 0.0
+            q[missing[start:stop]] = 0.0
+
+        for t in range(stop - 1, start - 1, -1):
+            np.add(dhs[t], dh_next, out=dh)
+            np.multiply(dh, q[t - start], out=dc)
+            dc += dc_next
+            da_t = da[t]
+            da_blocks = da_t.reshape(B, 4, H)
+            da_blocks[:, :3] *= dc[:, None, :]
+            da_blocks[:, 3] *= dh
+            np.multiply(dc, f[t], out=dc_next)
+            np.matmul(da_t, W_hh_T, out=dh_next)
+            if partial is not None and partial[t]:
+                keep = missing[t][:, None]
+                np.copyto(dh_next, dh, where=keep)
+                np.copyto(dc_next, dc, where=keep)
+            if cut[t]:
+                dh_next.fill(0.0)
+                dc_next.fill(0.0)
     dW_hh = hs_full[:-1].reshape(T * B, H).T @ da.reshape(T * B, G)
     return da, {"W_hh": dW_hh}, (dh_next, dc_next)
 
@@ -497,7 +515,8 @@ def gru_backward(params, dhs, cache, truncate=None):
     ``dxproj = [da_r, da_z, da_n]`` differs from ``dp`` in the ``n`` block, so
     the recurrent gradients ``dW_hh = sum_t h_{t-1}.T @ dp_t`` and
     ``db_hn = sum_t dp_t[n]`` come from their own array. Every factor of
-    ``dp`` but ``dh`` is computed for all steps before the loop.
+    ``dp`` but ``dh`` is computed for a block of steps at once before the
+    time loop runs through the block.
     """
     W_hh = params["W_hh"]
     gates, hs_full, hpn, missing, partial = cache
@@ -506,51 +525,53 @@ def gru_backward(params, dhs, cache, truncate=None):
     dtype = gates.dtype
     cut = _cut_points(T, truncate).tolist()
     W_hh_T = np.ascontiguousarray(W_hh.T)
+    blocks, size = _time_blocks(T, B * G * dtype.itemsize)
     r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
     h_prev = hs_full[:-1]
 
-    # dp = (local factor) * dh: the local factors go into dp first;
-    # dxproj's n block holds (1 - z) * (1 - n^2) until dh is known
-    dp = np.empty((T, B, G), dtype=dtype)
+    dp = np.empty((T, B, G), dtype=dtype)  # the local factors first, then dp
     dx = np.empty((T, B, G), dtype=dtype)
-    dhs_all = np.empty((T, B, H), dtype=dtype)  # dh of every step; scratch first
-    scratch = dhs_all
-    kn = dx[..., 2 * H :]
-    np.multiply(n, n, out=kn)
-    np.subtract(1.0, kn, out=kn)
-    np.subtract(1.0, z, out=scratch)
-    kn *= scratch
-    np.multiply(kn, r, out=dp[..., 2 * H :])
-    np.subtract(1.0, r, out=scratch)
-    scratch *= r
-    scratch *= hpn
-    np.multiply(scratch, kn, out=dp[..., :H])
-    kz = dp[..., H : 2 * H]
-    np.subtract(h_prev, n, out=kz)
-    np.subtract(1.0, z, out=scratch)
-    scratch *= z
-    kz *= scratch
-    if missing is not None:
-        dp[missing] = 0.0
-        dx[missing] = 0.0
-
+    dh_block = np.empty((min(size, T), B, H), dtype=dtype)  # scratch, then dh
     dhz = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)
-    for t in range(T - 1, -1, -1):
-        dh = dhs_all[t]
-        np.add(dhs[t], dh_next, out=dh)
-        dp_t = dp[t]
-        dp_blocks = dp_t.reshape(B, 3, H)
-        dp_blocks *= dh[:, None, :]
-        np.matmul(dp_t, W_hh_T, out=dh_next)
-        np.multiply(dh, z[t], out=dhz)
-        dh_next += dhz
-        if partial is not None and partial[t]:
-            np.copyto(dh_next, dh, where=missing[t][:, None])
-        if cut[t]:
-            dh_next.fill(0.0)
-    dx[..., : 2 * H] = dp[..., : 2 * H]
-    dx[..., 2 * H :] *= dhs_all
+    for start, stop in blocks:
+        # dp = (local factor) * dh; dx's n block holds (1 - z) * (1 - n^2)
+        blk = slice(start, stop)
+        scratch = dh_block[: stop - start]
+        kn = dx[blk, :, 2 * H :]
+        np.multiply(n[blk], n[blk], out=kn)
+        np.subtract(1.0, kn, out=kn)
+        np.subtract(1.0, z[blk], out=scratch)
+        kn *= scratch
+        np.multiply(kn, r[blk], out=dp[blk, :, 2 * H :])
+        np.subtract(1.0, r[blk], out=scratch)
+        scratch *= r[blk]
+        scratch *= hpn[blk]
+        np.multiply(scratch, kn, out=dp[blk, :, :H])
+        kz = dp[blk, :, H : 2 * H]
+        np.subtract(h_prev[blk], n[blk], out=kz)
+        np.subtract(1.0, z[blk], out=scratch)
+        scratch *= z[blk]
+        kz *= scratch
+        if missing is not None:
+            dp[blk][missing[blk]] = 0.0
+            dx[blk][missing[blk]] = 0.0
+
+        for t in range(stop - 1, start - 1, -1):
+            dh = dh_block[t - start]
+            np.add(dhs[t], dh_next, out=dh)
+            dp_t = dp[t]
+            dp_blocks = dp_t.reshape(B, 3, H)
+            dp_blocks *= dh[:, None, :]
+            np.matmul(dp_t, W_hh_T, out=dh_next)
+            np.multiply(dh, z[t], out=dhz)
+            dh_next += dhz
+            if partial is not None and partial[t]:
+                np.copyto(dh_next, dh, where=missing[t][:, None])
+            if cut[t]:
+                dh_next.fill(0.0)
+        dx[blk, :, : 2 * H] = dp[blk, :, : 2 * H]
+        dx[blk, :, 2 * H :] *= dh_block[: stop - start]
     dp_flat = dp.reshape(T * B, G)
     dW_hh = h_prev.reshape(T * B, H).T @ dp_flat
     db_hn = dp_flat[:, 2 * H :].sum(axis=0)

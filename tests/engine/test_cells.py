@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skrnn._engine import cells
 from skrnn._engine.cells import CELLS
 
 # (cell, activation): every vanilla activation and the gated cells
@@ -243,6 +244,29 @@ def test_calls_leave_inputs_and_cache_unchanged(cell, activation):
         assert_array_equal(first[1][key], second[1][key])
     hs2, _, _ = forward(params, xproj, state0, mask, activation)
     assert_array_equal(hs, hs2)
+
+
+@pytest.mark.parametrize("steps_per_block", [1, 2, 4])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_blocked_backward_gives_the_same_gradients(cell, steps_per_block, monkeypatch):
+    # the gated cells prepare the backward pass in blocks of steps sized by
+    # memory; small blocks must change nothing
+    T, B, H = 9, 3, 4
+    params, X, state0, A, _ = make_problem(cell, T=T, B=B, H=H)
+    mask = make_mask(T, B, "gaps")
+    _, _, cache = layer_forward(cell, params, X, state0, mask)
+    backward = CELLS[cell][2]
+    for truncate in (None, 2):
+        ref = backward(params, A, cache, truncate)
+        step_bytes = B * N_GATES[cell] * H * X.itemsize
+        monkeypatch.setattr(cells, "_BLOCK_BYTES", steps_per_block * step_bytes)
+        got = backward(params, A, cache, truncate)
+        monkeypatch.undo()
+        assert_allclose(got[0], ref[0], rtol=1e-13, atol=1e-15)
+        for key in ref[1]:
+            assert_allclose(got[1][key], ref[1][key], rtol=1e-13, atol=1e-15)
+        for g, r in zip(got[2], ref[2], strict=True):
+            assert_allclose(g, r, rtol=1e-13, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------
