@@ -56,7 +56,10 @@ class BaseRNN(BaseEstimator):
 
     _parameter_constraints = {
         "cell": [StrOptions({"rnn", "lstm", "gru"})],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"tanh", "sigmoid", "relu"})],
         "bidirectional": ["boolean"],
         "return_sequences": ["boolean"],
@@ -69,7 +72,10 @@ class BaseRNN(BaseEstimator):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -292,8 +298,11 @@ class BaseRNN(BaseEstimator):
             warnings.warn(
                 "Training was interrupted; the model keeps the weights it had "
                 "reached"
-                + (" (the best so far on the validation data)."
-                   if self.early_stopping else "."),
+                + (
+                    " (the best so far on the validation data)."
+                    if self.early_stopping
+                    else "."
+                ),
                 UserWarning,
                 stacklevel=3,
             )
@@ -312,7 +321,9 @@ class BaseRNN(BaseEstimator):
 
     def _reset(self, spec, facts, target_state):
         """Start from scratch: fresh weights, optimizer and records."""
-        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+        for key in [
+            k for k in vars(self) if k.endswith("_") and not k.startswith("__")
+        ]:
             delattr(self, key)
         for key, value in facts.items():
             setattr(self, key, value)
@@ -390,8 +401,10 @@ class BaseRNN(BaseEstimator):
                 print(self._progress_line(record, n_epochs))
             if self._update_no_improvement(record) and not incremental:
                 if self.verbose:
-                    print("Stopping: no improvement for "
-                          f"{self.n_iter_no_change} consecutive epochs.")
+                    print(
+                        "Stopping: no improvement for "
+                        f"{self.n_iter_no_change} consecutive epochs."
+                    )
                 break
         else:
             if not incremental:
@@ -597,7 +610,6 @@ class BaseRNN(BaseEstimator):
             out = np.swapaxes(out, 0, 1)
         return out, seqs
 
-
     def _recursive(self, X, n_steps, choose):
         """Feed each prediction back as the next step, carrying the state.
 
@@ -620,7 +632,11 @@ class BaseRNN(BaseEstimator):
         seqs : Sequences
         """
         check_is_fitted(self, "weights_")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or n_steps < 1:
+        if (
+            isinstance(n_steps, bool)
+            or not isinstance(n_steps, Integral)
+            or n_steps < 1
+        ):
             raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
         if self.bidirectional:
             raise ValueError(

@@ -185,8 +185,10 @@ def _check_lengths(lengths, what):
 def _check_ragged(X, n_features_per_step, common, what):
     seqs = []
     for i, x in enumerate(X):
-        if hasattr(x, "shape") and len(x.shape) == 1 or (
-            isinstance(x, list | tuple) and x and np.ndim(x[0]) == 0
+        if (
+            hasattr(x, "shape")
+            and len(x.shape) == 1
+            or (isinstance(x, list | tuple) and x and np.ndim(x[0]) == 0)
         ):
             x = np.asarray(x)
             if x.dtype.kind in "fiub" and x.size % n_features_per_step == 0:

@@ -77,7 +77,5 @@ def check_step_targets(y, seqs, numeric):
                 f"step {t}); targets are needed wherever X has a step."
             )
         if seqs.mask is not None:
-            y = np.where(
-                seqs.mask.reshape(N, T, *([1] * (y.ndim - 2))), y, 0.0
-            )
+            y = np.where(seqs.mask.reshape(N, T, *([1] * (y.ndim - 2))), y, 0.0)
     return y, y.ndim

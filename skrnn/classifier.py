@@ -376,9 +376,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"the model reads {self._spec_.n_in} feature(s) per step."
             )
         if not isinstance(temperature, Real) or not temperature >= 0:
-            raise ValueError(
-                f"temperature must be a number >= 0, got {temperature!r}."
-            )
+            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}.")
         rng = check_random_state(random_state)
         eye = np.eye(n_classes)
 
@@ -418,8 +416,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         out, seqs = self._raw_predict(X)
         _, y = self._labels(y, seqs)
         pred = self.classes_[out.argmax(axis=-1)]
-        w = np.ones(y.shape) if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight, float)[:, None], y.shape
+        w = (
+            np.ones(y.shape)
+            if sample_weight is None
+            else np.broadcast_to(np.asarray(sample_weight, float)[:, None], y.shape)
         )
         if seqs.mask is not None:
             w = w * seqs.mask

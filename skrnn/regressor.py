@@ -268,7 +268,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
         values, _ = self._recursive(X, n_steps, choose)
         values = values.astype(np.float64)
-        if values.shape[-1] == 1 and self._y_ndim == (2 if self.return_sequences else 1):
+        if values.shape[-1] == 1 and self._y_ndim == (
+            2 if self.return_sequences else 1
+        ):
             values = values[..., 0]
         return values
 
@@ -297,8 +299,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         out, seqs = self._raw_predict(X)
         y, _ = check_step_targets(y, seqs, numeric=True)
         targets = y.reshape(*y.shape[:2], -1)
-        w = np.ones(targets.shape[:2]) if sample_weight is None else (
-            np.broadcast_to(np.asarray(sample_weight, float)[:, None], targets.shape[:2])
+        w = (
+            np.ones(targets.shape[:2])
+            if sample_weight is None
+            else (
+                np.broadcast_to(
+                    np.asarray(sample_weight, float)[:, None], targets.shape[:2]
+                )
+            )
         )
         if seqs.mask is not None:
             w = w * seqs.mask

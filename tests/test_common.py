@@ -7,7 +7,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
 
 # small and seeded, so that the checks run fast and reproducibly
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0, learning_rate_init=0.01)
+SMALL = dict(
+    hidden_layer_sizes=(8,), max_iter=30, random_state=0, learning_rate_init=0.01
+)
 
 ESTIMATORS = [
     RNNRegressor(**SMALL),

@@ -61,7 +61,9 @@ def test_sign_of_sum_held_out_accuracy():
 
 def _fitted(est=None, **kw):
     X, y = sign_of_sum(n=200, T=6)
-    est = est or RNNClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0, **kw)
+    est = est or RNNClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, random_state=0, **kw
+    )
     return est.fit(X, y), X, y
 
 
@@ -145,7 +147,9 @@ def test_binary_decision_function_orders_like_proba():
     d = clf.decision_function(X)
     assert d.shape == (len(X),)
     p = clf.predict_proba(X)[:, 1]
-    np.testing.assert_array_equal(np.argsort(d, kind="stable"), np.argsort(p, kind="stable"))
+    np.testing.assert_array_equal(
+        np.argsort(d, kind="stable"), np.argsort(p, kind="stable")
+    )
 
 
 def test_multi_output_regression():
@@ -209,7 +213,9 @@ def test_sample_weight_zero_ignores_samples():
     Xn = np.concatenate([X, X])
     yn = np.concatenate([y, rng.uniform(-3, 3, size=len(y))])
     w = np.r_[np.ones(len(y)), np.zeros(len(y))]
-    kw = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=20, random_state=0)
+    kw = dict(
+        hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=20, random_state=0
+    )
     weighted = RNNRegressor(**kw).fit(Xn, yn, sample_weight=w)
     unweighted = RNNRegressor(**kw).fit(Xn, yn)
     assert weighted.score(X, y) > 0.95 > unweighted.score(X, y)
@@ -242,12 +248,16 @@ def test_early_stopping_keeps_best_weights_and_history():
     rs = np.random.RandomState(0)
     rs.randint(2**31 - 1)  # the draw that seeds the engine
     _, X_val, _, y_val = train_test_split(X, y, test_size=0.1, random_state=rs)
-    assert reg.score(X_val, y_val) == pytest.approx(reg.best_validation_score_, abs=1e-6)
+    assert reg.score(X_val, y_val) == pytest.approx(
+        reg.best_validation_score_, abs=1e-6
+    )
 
 
 def test_history_loss_curve_and_verbose(capsys):
     X, y = sine_windows(n=100, window=5)
-    reg = RNNRegressor(hidden_layer_sizes=(4,), max_iter=3, verbose=True, random_state=0)
+    reg = RNNRegressor(
+        hidden_layer_sizes=(4,), max_iter=3, verbose=True, random_state=0
+    )
     with pytest.warns(ConvergenceWarning):
         reg.fit(X, y)
     out = capsys.readouterr().out.strip().splitlines()
@@ -263,8 +273,12 @@ def test_history_loss_curve_and_verbose(capsys):
 def test_converges_and_stops_before_max_iter():
     X, y = sine_windows(n=200, window=5)
     reg = RNNRegressor(
-        hidden_layer_sizes=(8,), learning_rate_init=0.01, tol=1e-2, n_iter_no_change=2,
-        max_iter=500, random_state=0,
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.01,
+        tol=1e-2,
+        n_iter_no_change=2,
+        max_iter=500,
+        random_state=0,
     ).fit(X, y)
     assert reg.n_iter_ < 500
 
@@ -344,16 +358,19 @@ def test_pickle_and_joblib_round_trip(tmp_path):
 
 def test_clone_pipeline_cross_val_score_and_grid_search():
     X, y = sine_windows(n=240, window=8)
-    reg = RNNRegressor(hidden_layer_sizes=(6,), learning_rate_init=0.01, max_iter=5,
-                       random_state=0)
+    reg = RNNRegressor(
+        hidden_layer_sizes=(6,), learning_rate_init=0.01, max_iter=5, random_state=0
+    )
     assert clone(reg).get_params() == reg.get_params()
     pipe = make_pipeline(StandardScaler(), reg)
     scores = cross_val_score(pipe, X, y, cv=3)
     assert scores.shape == (3,)
     search = GridSearchCV(
         pipe,
-        {"rnnregressor__hidden_layer_sizes": [(4,), (8,)],
-         "rnnregressor__learning_rate_init": [0.01, 0.003]},
+        {
+            "rnnregressor__hidden_layer_sizes": [(4,), (8,)],
+            "rnnregressor__learning_rate_init": [0.01, 0.003],
+        },
         cv=2,
         n_jobs=2,
     ).fit(X, y)
@@ -380,7 +397,10 @@ def test_nothing_fitted_before_fit():
 
 def test_weights_are_named_per_layer_and_direction():
     reg = RNNRegressor(
-        cell="gru", hidden_layer_sizes=(3, 2), bidirectional=True, max_iter=1,
+        cell="gru",
+        hidden_layer_sizes=(3, 2),
+        bidirectional=True,
+        max_iter=1,
         random_state=0,
     )
     X, y = sine_windows(n=40, window=4)

@@ -15,7 +15,6 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skrnn import (
     OneHotSequenceEncoder,
@@ -25,24 +24,7 @@ from skrnn import (
     make_windows,
 )
 
-ORDER_DEPENDENT = (
-    "each output row holds the rows before it, so the output depends on the "
-    "order of the rows and on which rows are transformed together, by design"
-)
-
-
-def _expected_failed_checks(estimator):
-    return {
-        "check_methods_sample_order_invariance": ORDER_DEPENDENT,
-        "check_methods_subset_invariance": ORDER_DEPENDENT,
-    }
-
-
-@parametrize_with_checks(
-    [SequenceWindower(window=3)], expected_failed_checks=_expected_failed_checks
-)
-def test_sklearn_compatible_windower(estimator, check):
-    check(estimator)
+# check_estimator runs over SequenceWindower in tests/test_common.py.
 
 
 def _documented_attributes(estimator):

@@ -246,7 +246,9 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
-            dhs = d_top if len(spec.directions) == 1 else d_top[:, :, d * H : (d + 1) * H]
+            dhs = (
+                d_top if len(spec.directions) == 1 else d_top[:, :, d * H : (d + 1) * H]
+            )
             if d == 1:
                 dhs = dhs[::-1]
             dxproj, d_rec, _ = cell_backward(p, dhs, cell_caches[d], truncate)
