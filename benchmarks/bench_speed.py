@@ -28,7 +28,6 @@ Run ``python benchmarks/bench_speed.py --help`` for the options.
 import argparse
 import cProfile
 import os
-import platform
 import pstats
 import statistics
 import sys
@@ -36,7 +35,18 @@ import time
 import warnings
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from _common import (
+    CELLS,
+    CONFIGS,
+    GATES,
+    describe,
+    format_table,
+    machine_description,
+    make_data,
+    parse_list,
+    scaled,
+)
+from threadpoolctl import threadpool_limits
 
 try:
     import skrnn
@@ -57,55 +67,12 @@ try:
 except ImportError:  # skorch is an optional peer
     skorch = None
 
-# Configurations of the performance targets. ``task`` picks the estimator.
-CONFIGS = {
-    "S": dict(n=2048, T=50, H=32, B=32, F=1, task="regression"),
-    "M": dict(n=4096, T=50, H=128, B=64, F=1, task="regression"),
-    "L": dict(n=4096, T=100, H=256, B=128, F=1, task="regression"),
-    "TXT": dict(n=2048, T=40, H=128, B=64, F=64, task="classification", C=64),
-}
 # L alone takes longer than all the others together: --quick leaves it out
 QUICK_CONFIGS = ("S", "M", "TXT")
-CELLS = ("rnn", "lstm", "gru")
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 IMPLEMENTATIONS = ("floor", "skrnn", "torch", "skorch")
 # skrnn predicts in blocks of this many sequences; the floor does the same
 PREDICT_BLOCK = 4096
 LEARNING_RATE = 1e-3
-
-
-# ---------------------------------------------------------------------------
-# data
-
-
-def make_data(cfg, seed=0):
-    """Synthetic float32 data for one configuration.
-
-    Parameters
-    ----------
-    cfg : dict
-        An entry of :data:`CONFIGS` (with ``n`` possibly reduced).
-    seed : int, default=0
-
-    Returns
-    -------
-    X : ndarray of shape (n, T, F), float32
-        Standard normal values (regression) or one-hot tokens (classification).
-    y : ndarray of shape (n,)
-        float32 targets (the mean of the last five steps plus noise) or int64
-        labels (the token three steps before the end; every class occurs).
-    """
-    rng = np.random.default_rng(seed)
-    n, T, F = cfg["n"], cfg["T"], cfg["F"]
-    if cfg["task"] == "regression":
-        X = rng.standard_normal((n, T, F), dtype=np.float32)
-        y = X[:, -5:, 0].mean(axis=1) + 0.1 * rng.standard_normal(n, dtype=np.float32)
-        return X, y.astype(np.float32)
-    C = cfg["C"]
-    tokens = rng.integers(0, F, size=(n, T))
-    tokens[:, -3] = rng.permutation(np.arange(n) % C)
-    X = np.eye(F, dtype=np.float32)[tokens]
-    return X, tokens[:, -3].astype(np.int64)
 
 
 # ---------------------------------------------------------------------------
@@ -367,18 +334,21 @@ def bench_one(cfg, cell, repeats):
         implementation that is not installed is absent.
     """
     X, y = make_data(cfg)
-    runners = {"floor": Floor(cfg, cell)}
-    runners["floor"].train_epoch(cfg["B"])  # warm-up: one minibatch
-    runners["floor"].predict()
-    runners["skrnn"] = SkrnnRunner(cfg, cell, X, y)
-    if torch is not None:
-        runners["torch"] = TorchRunner(cfg, cell, X, y)
-    if skorch is not None:
-        runners["skorch"] = SkorchRunner(cfg, cell, X, y)
-    names = list(runners)
-    result = {"train": {k: [] for k in names}, "predict": {k: [] for k in names}}
+    result = {"train": {}, "predict": {}}
     with warnings.catch_warnings():
+        # e.g. a warm-up batch holding more classes than half its samples
         warnings.simplefilter("ignore")
+        runners = {"floor": Floor(cfg, cell)}
+        runners["floor"].train_epoch(cfg["B"])  # warm-up: one minibatch
+        runners["floor"].predict()
+        runners["skrnn"] = SkrnnRunner(cfg, cell, X, y)
+        if torch is not None:
+            runners["torch"] = TorchRunner(cfg, cell, X, y)
+        if skorch is not None:
+            runners["skorch"] = SkorchRunner(cfg, cell, X, y)
+        names = list(runners)
+        for phase in result:
+            result[phase] = {k: [] for k in names}
         for r in range(repeats):
             order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
@@ -416,114 +386,50 @@ def _fmt_ratio(x):
 COLUMNS = ("cfg", "cell", *IMPLEMENTATIONS, "skrnn/torch", "skrnn/floor")
 
 
-def format_table(rows, markdown=False):
-    """Render ``[(cfg, cell, summary-of-one-phase), ...]`` as text.
-
-    Parameters
-    ----------
-    rows : list of tuple
-    markdown : bool, default=False
-        A Markdown (GitHub) table instead of aligned plain text.
-
-    Returns
-    -------
-    str
-    """
-    cells = []
+def table_rows(rows):
+    """Strings for ``[(cfg, cell, summary of one phase), ...]``."""
+    out = []
     for cfg, cell, s in rows:
         line = [cfg, cell]
         line += [_fmt_seconds(s.get(k)) for k in IMPLEMENTATIONS]
         line += [_fmt_ratio(s.get("skrnn/torch")), _fmt_ratio(s.get("skrnn/floor"))]
-        cells.append(line)
-    if markdown:
-        out = ["| " + " | ".join(COLUMNS) + " |"]
-        out.append("| " + " | ".join(["---"] * 2 + ["---:"] * 6) + " |")
-        out += ["| " + " | ".join(line) + " |" for line in cells]
-        return "\n".join(out)
-    widths = [
-        max(len(COLUMNS[i]), *(len(line[i]) for line in cells))
-        for i in range(len(COLUMNS))
-    ]
-    fmt = "  ".join(
-        f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths)
-    )
-    out = [fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*line) for line in cells]
-    return "\n".join(out)
+        out.append(line)
+    return out
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine_description(threads):
-    """Lines describing the CPU, library versions, BLAS and the thread setting."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    lines = [
-        f"CPU: {_cpu_model()} ({os.cpu_count()} logical cores, {usable} usable)",
-        f"Python {platform.python_version()}, numpy {np.__version__}, "
-        f"skrnn {skrnn.__version__}, "
-        f"torch {torch.__version__ if torch is not None else 'not installed'}, "
-        f"skorch {skorch.__version__ if skorch is not None else 'not installed'}",
-    ]
-    for info in threadpool_info():
-        desc = f"{info['internal_api']} {info.get('version') or ''}".strip()
-        extra = [
-            f"{k}={info[k]}" for k in ("architecture", "threading_layer") if info.get(k)
-        ]
-        lines.append(
-            f"threadpool: {info['user_api']} {desc} ({info['prefix']}"
-            + (", " + ", ".join(extra) if extra else "")
-            + f"), num_threads={info['num_threads']}"
-        )
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    if coretype:
-        lines.append(f"OPENBLAS_CORETYPE={coretype}")
-    lines.append(
-        "threads: "
-        + (
-            f"{threads} (BLAS, OpenMP and torch pinned)"
-            if threads
-            else "library defaults"
-        )
-    )
-    return lines
-
-
-def _scaled(cfg, quick):
-    cfg = dict(cfg)
-    if quick:
-        cfg["n"] = max(cfg["n"] // 8, 2 * cfg["B"])
-    return cfg
+def versions():
+    """Versions of numpy, skrnn and, when installed, torch and skorch."""
+    missing = "not installed"
+    return {
+        "numpy": np.__version__,
+        "skrnn": skrnn.__version__,
+        "torch": torch.__version__ if torch is not None else missing,
+        "skorch": skorch.__version__ if skorch is not None else missing,
+    }
 
 
 def profile_skrnn(cfg_names, cells, quick, top=15):
-    """Print cProfile's top functions (by own time) of one skrnn epoch."""
+    """Print cProfile's top functions (by own time) of skrnn's epoch and predict."""
     for name in cfg_names:
-        cfg = _scaled(CONFIGS[name], quick)
+        cfg = scaled(CONFIGS[name], quick)
         for cell in cells:
             X, y = make_data(cfg)
-            runner = SkrnnRunner(cfg, cell, X, y)
-            prof = cProfile.Profile()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prof.runcall(runner.train_epoch)
-            print(f"\n=== skrnn train epoch, {name} {cell} (n={cfg['n']}) ===")
-            stats = pstats.Stats(prof, stream=sys.stdout)
-            stats.strip_dirs().sort_stats("tottime").print_stats(top)
+                runner = SkrnnRunner(cfg, cell, X, y)
+                for what, fn in (
+                    ("train epoch", runner.train_epoch),
+                    ("predict", runner.predict),
+                ):
+                    prof = cProfile.Profile()
+                    prof.runcall(fn)
+                    print(f"\n=== skrnn {what}, {name} {cell} ({describe(cfg)}) ===")
+                    stats = pstats.Stats(prof, stream=sys.stdout)
+                    stats.strip_dirs().sort_stats("tottime").print_stats(top)
 
 
 def parse_args(argv=None):
+    """Command-line options; see ``--help``."""
     parser = argparse.ArgumentParser(
         description=(
             "Seconds per training epoch and per prediction: skrnn vs PyTorch vs "
@@ -540,14 +446,17 @@ def parse_args(argv=None):
         "--cells", default=",".join(CELLS), help="comma-separated subset of %(default)s"
     )
     parser.add_argument(
-        "--repeats", type=int, default=None, help="timed runs per cell (default 3)"
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed runs per configuration and cell (default 3; 1 with --quick)",
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=1,
-        help="threads for BLAS, OpenMP and torch (default 1; 0 keeps the "
-        "libraries' defaults)",
+        help="threads for BLAS, OpenMP and torch, the same for all (default 1; "
+        "0 keeps the libraries' defaults)",
     )
     parser.add_argument(
         "--quick",
@@ -559,19 +468,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="instead of comparing, print cProfile hotspots of skrnn's epoch",
+        help="instead of comparing, print cProfile's hotspots of one skrnn "
+        "epoch and one prediction",
     )
     args = parser.parse_args(argv)
     if args.configs is None:
         args.configs = ",".join(QUICK_CONFIGS if args.quick else CONFIGS)
-    args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    args.cells = [c.strip() for c in args.cells.split(",") if c.strip()]
-    for c in args.configs:
-        if c not in CONFIGS:
-            parser.error(f"unknown config {c!r}; choose from {', '.join(CONFIGS)}")
-    for c in args.cells:
-        if c not in CELLS:
-            parser.error(f"unknown cell {c!r}; choose from {', '.join(CELLS)}")
+    args.configs = parse_list(args.configs, CONFIGS, "config", parser.error)
+    args.cells = parse_list(args.cells, CELLS, "cell", parser.error)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.repeats < 1 or args.threads < 0:
@@ -580,36 +484,31 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    """Run the benchmark and print the machine, then the two tables."""
     args = parse_args(argv)
+    limiter = None
     if args.threads:
         limiter = threadpool_limits(limits=args.threads)
         if torch is not None:
             torch.set_num_threads(args.threads)
-    else:
-        limiter = None
     try:
-        print("\n".join(machine_description(args.threads)))
+        print("\n".join(machine_description(versions(), args.threads)))
         if args.profile:
             profile_skrnn(args.configs, args.cells, args.quick)
             return
-        sizes = ", ".join(
-            f"{c}: n={_scaled(CONFIGS[c], args.quick)['n']} T={CONFIGS[c]['T']} "
-            f"H={CONFIGS[c]['H']} B={CONFIGS[c]['B']} F={CONFIGS[c]['F']}"
-            for c in args.configs
-        )
-        print(f"configs: {sizes}; float32, Adam; median of {args.repeats} run(s)")
+        print("float32, Adam, one layer; median of", args.repeats, "run(s)")
+        for name in args.configs:
+            print(f"  {name}: {describe(scaled(CONFIGS[name], args.quick))}")
         rows = {"train": [], "predict": []}
         for name in args.configs:
-            cfg = _scaled(CONFIGS[name], args.quick)
+            cfg = scaled(CONFIGS[name], args.quick)
             for cell in args.cells:
                 start = time.perf_counter()
                 summary = summarise(bench_one(cfg, cell, args.repeats))
                 for phase in rows:
                     rows[phase].append((name, cell, summary[phase]))
-                s = summary["train"]
                 print(
-                    f"  {name} {cell}: skrnn {_fmt_seconds(s['skrnn'])} s/epoch "
-                    f"({time.perf_counter() - start:.1f} s)",
+                    f"  [{name} {cell} done in {time.perf_counter() - start:.1f} s]",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -619,7 +518,8 @@ def main(argv=None):
         }
         for phase, title in titles.items():
             print(f"\n{'### ' if args.markdown else ''}{title}\n")
-            print(format_table(rows[phase], markdown=args.markdown))
+            table = format_table(COLUMNS, table_rows(rows[phase]), args.markdown)
+            print(table, flush=True)
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
