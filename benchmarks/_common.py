@@ -15,6 +15,8 @@ CONFIGS = {
     "L": dict(n=4096, T=100, H=256, B=128, F=1, task="regression"),
     "TXT": dict(n=2048, T=40, H=128, B=64, F=64, task="classification", C=64),
 }
+# L alone takes longer than all the others together: --quick leaves it out
+QUICK_CONFIGS = ("S", "M", "TXT")
 CELLS = ("rnn", "lstm", "gru")
 # gate blocks of each cell: its weight matrices have G * H columns
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}

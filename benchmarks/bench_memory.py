@@ -49,6 +49,7 @@ from _common import (
     CELLS,
     CONFIGS,
     GATES,
+    QUICK_CONFIGS,
     describe,
     format_table,
     machine_description,
@@ -56,6 +57,7 @@ from _common import (
     parse_list,
     scaled,
 )
+from threadpoolctl import threadpool_limits
 
 try:
     import skrnn
@@ -158,17 +160,23 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--configs",
-        default=",".join(CONFIGS),
-        help="comma-separated subset of %(default)s",
+        default=None,
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all; "
+        f"with --quick: {','.join(QUICK_CONFIGS)})",
     )
     parser.add_argument(
         "--cells", default=",".join(CELLS), help="comma-separated subset of %(default)s"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="n/8 samples: well under a minute"
+        "--quick",
+        action="store_true",
+        help="n/8 samples and, unless --configs says otherwise, no L: well "
+        "under a minute",
     )
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv)
+    if args.configs is None:
+        args.configs = ",".join(QUICK_CONFIGS if args.quick else CONFIGS)
     args.configs = parse_list(args.configs, CONFIGS, "config", parser.error)
     args.cells = parse_list(args.cells, CELLS, "cell", parser.error)
     return args
@@ -177,8 +185,15 @@ def parse_args(argv=None):
 def main(argv=None):
     """Measure every configuration and cell, then print the two tables."""
     args = parse_args(argv)
+    # memory does not depend on threads; one thread keeps the run quick and
+    # steady on a loaded machine
+    with threadpool_limits(limits=1):
+        _run(args)
+
+
+def _run(args):
     versions = {"numpy": np.__version__, "skrnn": skrnn.__version__}
-    print("\n".join(machine_description(versions, 0)))
+    print("\n".join(machine_description(versions, 1)))
     print("float32, Adam, one layer; sizes in MiB")
     for name in args.configs:
         print(f"  {name}: {describe(scaled(CONFIGS[name], args.quick))}")

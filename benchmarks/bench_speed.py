@@ -39,6 +39,7 @@ from _common import (
     CELLS,
     CONFIGS,
     GATES,
+    QUICK_CONFIGS,
     describe,
     format_table,
     machine_description,
@@ -67,8 +68,6 @@ try:
 except ImportError:  # skorch is an optional peer
     skorch = None
 
-# L alone takes longer than all the others together: --quick leaves it out
-QUICK_CONFIGS = ("S", "M", "TXT")
 IMPLEMENTATIONS = ("floor", "skrnn", "torch", "skorch")
 # skrnn predicts in blocks of this many sequences; the floor does the same
 PREDICT_BLOCK = 4096

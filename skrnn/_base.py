@@ -2,6 +2,7 @@
 
 import contextlib
 import copy
+import threading
 import time
 import warnings
 from abc import abstractmethod
@@ -32,19 +33,56 @@ _PREDICT_BLOCK = 4096
 # other core is busy).
 _SMALL_STEP_FLOPS = 1 << 21
 
-_controller = None
+
+def _version():
+    from skrnn import __version__
+
+    return __version__
+
+
+class _OneBlasThread:
+    """Limit BLAS to one thread while any caller is inside; thread-safe.
+
+    BLAS thread counts are global to the process. With several threads
+    predicting at once, nested set-and-restore calls could restore in the wrong
+    order and leave BLAS on one thread for good; so the first caller in sets
+    the limit and the last one out restores it.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+        self._controller = None  # made once: looking up the libraries is slow
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._users == 0:
+                if self._controller is None:
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._limiter.restore_original_limits()
+                    self._limiter = None
+
+
+_one_blas_thread = _OneBlasThread()
 
 
 def blas_threads_for(spec, batch_size):
     """A context that runs small recurrent products on one BLAS thread."""
-    global _controller
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
     H = max(spec.hidden_sizes)
     if batch_size * H * gates * H >= _SMALL_STEP_FLOPS:
         return contextlib.nullcontext()
-    if _controller is None:
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _one_blas_thread()
 
 
 class BaseRNN(BaseEstimator):
@@ -170,6 +208,26 @@ class BaseRNN(BaseEstimator):
         """Score of raw outputs against encoded targets (higher is better)."""
 
     # ------------------------------------------------------------------
+    # persistence
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skrnn_version"] = _version()
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_skrnn_version", None)
+        if saved is not None and saved != _version():
+            warnings.warn(
+                f"This {type(self).__name__} was saved with skrnn {saved} and is "
+                f"loaded with skrnn {_version()}; predictions may differ. Refit "
+                "it, or load it with the version that saved it.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
+    # ------------------------------------------------------------------
     # tags
 
     def __sklearn_tags__(self):
@@ -223,7 +281,12 @@ class BaseRNN(BaseEstimator):
     def _check_sample_weight(self, sample_weight, n_samples):
         if sample_weight is None:
             return None
-        sw = np.asarray(sample_weight, dtype=np.float64)
+        try:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"sample_weight must hold numbers, one per sample ({exc})."
+            ) from exc
         if sw.ndim == 0:
             sw = np.full(n_samples, float(sw))
         if sw.ndim != 1 or sw.shape[0] != n_samples:
@@ -241,11 +304,17 @@ class BaseRNN(BaseEstimator):
 
     def _spec(self, n_in, n_out):
         sizes = self.hidden_layer_sizes
-        sizes = (int(sizes),) if np.ndim(sizes) == 0 else tuple(int(h) for h in sizes)
-        if not sizes or min(sizes) < 1:
+        sizes = (sizes,) if np.ndim(sizes) == 0 else tuple(sizes)
+        if not sizes or not all(
+            isinstance(h, Integral) and not isinstance(h, bool) and h >= 1
+            for h in sizes
+        ):
             raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {sizes}."
+                "hidden_layer_sizes must be a positive integer or a non-empty "
+                "sequence of them (one per layer), got "
+                f"{self.hidden_layer_sizes!r}."
             )
+        sizes = tuple(int(h) for h in sizes)
         return network.NetworkSpec(
             cell=self.cell,
             n_in=int(n_in),
@@ -375,7 +444,11 @@ class BaseRNN(BaseEstimator):
         )
         batch_size = int(np.clip(batch_size, 1, len(idx_train)))
         n_epochs = 1 if incremental else self.max_iter
-        with blas_threads_for(self._spec_, batch_size):
+        # overflow shows up as a non-finite loss, reported with a way out
+        with (
+            blas_threads_for(self._spec_, batch_size),
+            np.errstate(over="ignore", invalid="ignore"),
+        ):
             self._epochs(data, idx_train, batch_size, val, n_epochs, incremental)
         if self.early_stopping and self._best_params is not None:
             self._set_params_values(self._best_params)
@@ -471,6 +544,8 @@ class BaseRNN(BaseEstimator):
             tb = self._take_targets(targets, idx)
             wb = None if sample_weight is None else sample_weight[idx]
             loss = self._train_step(Xb, maskb, tb, wb)
+            if not np.isfinite(loss):
+                self._check_finite(loss)  # stop at once: later batches are lost
             weight = len(idx) if wb is None else wb.sum()
             total += loss * weight
             seen += weight
@@ -480,13 +555,11 @@ class BaseRNN(BaseEstimator):
     def _train_step(self, Xb, maskb, tb, wb):
         """Forward, loss, backward, penalty, clipping and one optimizer update."""
         params = self.weights_
-        out, cache, _ = network.forward(
-            params, self._spec_, Xb, maskb, train=True, rng=self._rng
-        )
-        loss, d_out = self._loss(out, tb, wb, maskb)
-        grads, _ = network.backward(
-            params, self._spec_, d_out, cache, truncate=self.bptt_truncate
-        )
+        k = self.bptt_truncate
+        if k is not None and Xb.shape[0] > k and not self.bidirectional:
+            loss, grads = self._chunked_gradients(Xb, maskb, tb, wb, k)
+        else:
+            loss, grads = self._gradients(Xb, maskb, tb, wb)
         if self.alpha:
             n = Xb.shape[1]
             for name, p in params.items():
@@ -497,6 +570,84 @@ class BaseRNN(BaseEstimator):
         clip_grad_norm(grads, self.clip_norm)
         self._optimizer.update(params, grads)
         return loss
+
+    def _gradients(self, Xb, maskb, tb, wb):
+        """Loss and exact gradients over whole sequences (one forward, one
+        backward; truncation, if any, cuts the recurrence inside the cells)."""
+        out, cache, _ = network.forward(
+            self.weights_, self._spec_, Xb, maskb, train=True, rng=self._rng
+        )
+        loss, d_out = self._loss(out, tb, wb, maskb)
+        grads, _ = network.backward(
+            self.weights_, self._spec_, d_out, cache, truncate=self.bptt_truncate
+        )
+        return loss, grads
+
+    def _chunked_gradients(self, Xb, maskb, tb, wb, k):
+        """Truncated BPTT in chunks of ``k`` steps, carrying the state.
+
+        Gives the same loss and gradients as :meth:`_gradients` with
+        ``bptt_truncate=k`` (chunks are counted back from the end of the
+        sequence), but keeps the activations of one chunk at a time, so memory
+        grows with ``k``, not with the length of the sequence.
+        """
+        params, spec = self.weights_, self._spec_
+        T = Xb.shape[0]
+        ends = list(range(T, 0, -k))[::-1]
+        bounds = list(zip([0, *ends[:-1]], ends, strict=True))
+
+        def mask_of(a, b):
+            if maskb is None:
+                return None
+            m = maskb[a:b]
+            return None if m.all() else m
+
+        states = None
+        if not spec.return_sequences:
+            # only the last chunk reaches the output: run the others for state
+            for a, b in bounds[:-1]:
+                _, _, states = network.forward(
+                    params,
+                    spec,
+                    Xb[a:b],
+                    mask_of(a, b),
+                    states=states,
+                    train=True,
+                    rng=self._rng,
+                )
+            a, b = bounds[-1]
+            out, cache, _ = network.forward(
+                params,
+                spec,
+                Xb[a:b],
+                mask_of(a, b),
+                states=states,
+                train=True,
+                rng=self._rng,
+            )
+            loss, d_out = self._loss(out, tb, wb, mask_of(a, b))
+            grads, _ = network.backward(params, spec, d_out, cache)
+            return loss, grads
+
+        # per-step loss: each chunk's mean is reweighted by its share of the
+        # total weight, so the sum is the mean over the whole sequence
+        total = self._row_weights(tb, wb, maskb).sum()
+        loss = 0.0
+        grads = {name: np.zeros_like(p) for name, p in params.items()}
+        for a, b in bounds:
+            m = mask_of(a, b)
+            out, cache, states = network.forward(
+                params, spec, Xb[a:b], m, states=states, train=True, rng=self._rng
+            )
+            share = self._row_weights(tb[a:b], wb, m).sum() / total
+            if share == 0:
+                continue
+            loss_c, d_out = self._loss(out, tb[a:b], wb, m)
+            g, _ = network.backward(params, spec, d_out * out.dtype.type(share), cache)
+            loss += share * loss_c
+            for name in grads:
+                grads[name] += g[name]
+        return loss, grads
 
     def _row_weights(self, tb, wb, maskb):
         """Per-row loss weights: sample weight x class weight x observed step."""

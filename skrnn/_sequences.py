@@ -64,10 +64,19 @@ class Sequences:
         return self.X.shape[2]
 
 
+_FORMS = (
+    "a 2-D array (n_samples, n_steps * n_features_per_step), a 3-D array "
+    "(n_samples, n_steps, n_features) or a list of sequences"
+)
+
+
 def _is_ragged(X):
     """True for a list or tuple of per-sequence arrays (1-D or 2-D each)."""
     if not isinstance(X, list | tuple) or len(X) == 0:
         return False
+    if any(x is None or np.isscalar(x) for x in X[1:]) and _ndim(X[0]):
+        # a list of sequences with a bad entry: let the ragged checks name it
+        return True
     first = X[0]
     if hasattr(first, "shape") and len(first.shape) == 2:
         return True
@@ -80,6 +89,46 @@ def _is_ragged(X):
         lengths = {len(x) for x in X if hasattr(x, "__len__")}
         return len(lengths) > 1
     return False
+
+
+def _ndim(x):
+    """``np.ndim``, or None for inhomogeneous nesting."""
+    try:
+        return np.ndim(x)
+    except ValueError:
+        return None
+
+
+def _is_object_ragged(X):
+    """True for a 1-D object array (or Series) whose entries are sequences."""
+    if getattr(X, "ndim", None) != 1 or getattr(X.dtype, "kind", None) != "O":
+        return False
+    return len(X) > 0 and all(_ndim(x) for x in X)
+
+
+def _numeric(check, *args, what="X", **kwargs):
+    """Call ``check`` (``check_array``); say plainly when the data is not numbers."""
+    try:
+        return check(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        text = str(exc)
+        if not (
+            "could not convert" in text
+            or "argument must be" in text
+            or "bytes/strings" in text
+            or "setting an array element with a sequence" in text
+        ):
+            raise
+        hint = (
+            " Encode text or categories as numbers first, e.g. with "
+            "OneHotSequenceEncoder."
+            if what.startswith("X")
+            else ""
+        )
+        raise type(exc)(
+            f"{what} must hold numbers (floats or integers); it holds values "
+            f"that are not ({text.splitlines()[0].rstrip('.')}).{hint}"
+        ) from exc
 
 
 def _missing_steps(X, what):
@@ -121,27 +170,45 @@ def check_sequences(
     -------
     seqs : Sequences
     """
-    if isinstance(X, str) or np.isscalar(X):
-        raise ValueError(
-            f"Expected a 2-D array, a 3-D array or a list of sequences for {what}, "
-            f"got a scalar {X!r}."
-        )
+    if X is None or isinstance(X, str | bytes) or np.isscalar(X):
+        raise ValueError(f"Expected {_FORMS} for {what}, got {X!r}.")
     common = dict(
         dtype=dtype,
         ensure_all_finite="allow-nan",
         estimator=estimator,
         input_name=what,
     )
+    if _is_object_ragged(X):
+        X = list(X)
     if _is_ragged(X):
         return _check_ragged(X, n_features_per_step, common, what)
+    if isinstance(X, list | tuple) and len(X) == 0:
+        raise ValueError(
+            f"{what} is an empty {type(X).__name__}: expected at least one sequence."
+        )
 
     if getattr(X, "ndim", None) is None and not hasattr(X, "__array__"):
         # a list of lists: find out its dimensionality without guessing twice
-        ndim = np.asarray(X, dtype=object).ndim if len(X) else 2
+        ndim = _ndim(X)
     else:
         ndim = getattr(X, "ndim", None) or np.asarray(X).ndim
+    if ndim == 0:
+        raise ValueError(f"Expected {_FORMS} for {what}, got {type(X).__name__}.")
+    if ndim is not None and ndim not in (2, 3):
+        hint = (
+            " For a single sequence, reshape it with x.reshape(1, -1) (one "
+            "feature per step)."
+            if ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"Expected {_FORMS} for {what}, got a {ndim}-D array of shape "
+            f"{np.shape(X)}.{hint}"
+        )
     if ndim == 3:
-        arr = check_array(X, allow_nd=True, ensure_min_features=1, **common)
+        arr = _numeric(
+            check_array, X, allow_nd=True, ensure_min_features=1, what=what, **common
+        )
         n_columns = arr.shape[1]
         if arr.shape[1] == 0 or arr.shape[2] == 0:
             raise ValueError(
@@ -150,7 +217,7 @@ def check_sequences(
             )
         kind = "3d"
     else:
-        arr = check_array(X, **common)
+        arr = _numeric(check_array, X, what=what, **common)
         n_columns = arr.shape[1]
         k = int(n_features_per_step)
         if n_columns % k:
@@ -185,20 +252,39 @@ def _check_lengths(lengths, what):
 def _check_ragged(X, n_features_per_step, common, what):
     seqs = []
     for i, x in enumerate(X):
-        if (
-            hasattr(x, "shape")
-            and len(x.shape) == 1
-            or (isinstance(x, list | tuple) and x and np.ndim(x[0]) == 0)
-        ):
-            x = np.asarray(x)
-            if x.dtype.kind in "fiub" and x.size % n_features_per_step == 0:
-                x = x.reshape(-1, n_features_per_step)
-        if hasattr(x, "__len__") and _num_samples(x) == 0:
+        name = f"{what}[{i}]"
+        ndim = _ndim(x)
+        if x is None or ndim not in (1, 2):
+            got = (
+                f"{x!r}"
+                if x is None or ndim == 0
+                else f"{ndim}-D"
+                if ndim is not None
+                else "ragged"
+            )
             raise ValueError(
-                f"{what}[{i}] is a sequence of length 0: every sequence in a "
+                f"{name} is {got}: each sequence in a list must be a 2-D array "
+                "(n_steps, n_features) or a 1-D array of n_steps * "
+                "n_features_per_step values."
+            )
+        if ndim == 1:
+            x = np.asarray(x)
+            if x.dtype.kind in "fiub" and x.size % n_features_per_step:
+                raise ValueError(
+                    f"{name} is 1-D with {x.size} values, which is not a multiple "
+                    f"of n_features_per_step={n_features_per_step}: a 1-D sequence "
+                    "holds its steps flattened time-major."
+                )
+            if x.dtype.kind in "fiub":
+                x = x.reshape(-1, n_features_per_step)
+        if _num_samples(x) == 0:
+            raise ValueError(
+                f"{name} is a sequence of length 0: every sequence in a "
                 "list needs at least one step."
             )
-        seqs.append(check_array(x, **{**common, "input_name": f"{what}[{i}]"}))
+        seqs.append(
+            _numeric(check_array, x, what=name, **{**common, "input_name": name})
+        )
     n_feat = {s.shape[1] for s in seqs}
     if len(n_feat) > 1:
         raise ValueError(

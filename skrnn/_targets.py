@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from skrnn._sequences import _is_ragged
+from skrnn._sequences import _is_ragged, _numeric
 
 
 def check_step_targets(y, seqs, numeric):
@@ -35,7 +35,23 @@ def check_step_targets(y, seqs, numeric):
             raise ValueError(f"X has {N} sequences, but y has {len(y)}.")
         parts = []
         for i, yi in enumerate(y):
-            yi = np.asarray(yi)
+            yi = np.asarray(yi, dtype=None if yi is not None else object)
+            if yi.ndim == 0:
+                raise ValueError(
+                    f"y[{i}] is {yi.item()!r}: with ragged X, y holds one array of "
+                    "per-step targets per sequence."
+                )
+            if numeric:
+                yi = _numeric(
+                    check_array,
+                    yi,
+                    ensure_2d=False,
+                    allow_nd=True,
+                    dtype="numeric",
+                    ensure_all_finite=False,
+                    input_name=f"y[{i}]",
+                    what=f"y[{i}]",
+                )
             if yi.shape[0] != seqs.given_lengths[i]:
                 raise ValueError(
                     f"y[{i}] has {yi.shape[0]} targets, but X[{i}] has "
@@ -53,13 +69,15 @@ def check_step_targets(y, seqs, numeric):
             arr[i, T - p.shape[0] :] = p
         y = arr
     else:
-        y = check_array(
+        y = _numeric(
+            check_array,
             y,
             ensure_2d=False,
             allow_nd=True,
             dtype="numeric" if numeric else None,
             ensure_all_finite=False,
             input_name="y",
+            what="y",
         )
         if y.ndim not in (2, 3) or y.shape[:2] != (N, T):
             raise ValueError(

@@ -203,15 +203,22 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _compute_class_weights(self, classes_, flat):
         if self.class_weight is None:
             return None
-        present = np.unique(flat)
         weights = np.ones(len(classes_))
+        if isinstance(self.class_weight, dict):
+            # by label, so that classes absent from this batch (partial_fit
+            # with `classes`) keep their weight
+            unknown = [k for k in self.class_weight if k not in set(classes_)]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels that are not classes: {unknown}; "
+                    f"the classes are {classes_.tolist()}."
+                )
+            for label, w in self.class_weight.items():
+                weights[np.searchsorted(classes_, label)] = w
+            return weights
+        present = np.unique(flat)
         cw = compute_class_weight(self.class_weight, classes=present, y=flat)
         weights[np.searchsorted(classes_, present)] = cw
-        if isinstance(self.class_weight, dict):
-            for label, w in self.class_weight.items():
-                pos = np.searchsorted(classes_, label)
-                if pos < len(classes_) and classes_[pos] == label:
-                    weights[pos] = w
         return weights
 
     def _target_state_update(self, target_state):
@@ -375,8 +382,19 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"input steps must have one feature per class ({n_classes}), but "
                 f"the model reads {self._spec_.n_in} feature(s) per step."
             )
-        if not isinstance(temperature, Real) or not temperature >= 0:
-            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}.")
+        if not isinstance(temperature, Real) or not 0 <= temperature < np.inf:
+            raise ValueError(
+                f"temperature must be a finite number >= 0, got {temperature!r}."
+            )
+        seqs, _ = self._check_X(X, reset=False)
+        steps = seqs.X  # missing steps are zeros here
+        if not (np.isin(steps, (0, 1)).all() and (steps.sum(axis=-1) <= 1).all()):
+            raise ValueError(
+                "generate continues sequences whose steps are one-hot over "
+                f"classes_ {self.classes_.tolist()} (one 1, zeros elsewhere), but X "
+                "holds other values; encode the seeds as the model was fitted, "
+                "e.g. with OneHotSequenceEncoder."
+            )
         rng = check_random_state(random_state)
         eye = np.eye(n_classes)
 
@@ -416,11 +434,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         out, seqs = self._raw_predict(X)
         _, y = self._labels(y, seqs)
         pred = self.classes_[out.argmax(axis=-1)]
-        w = (
-            np.ones(y.shape)
-            if sample_weight is None
-            else np.broadcast_to(np.asarray(sample_weight, float)[:, None], y.shape)
-        )
+        sw = self._check_sample_weight(sample_weight, seqs.n_samples)
+        w = np.ones(y.shape) if sw is None else np.repeat(sw[:, None], y.shape[1], 1)
         if seqs.mask is not None:
             w = w * seqs.mask
         return float(np.sum((pred == y) * w) / np.sum(w))

@@ -22,6 +22,7 @@ from skrnn._compat import (
     _fit_context,
     validate_data,
 )
+from skrnn._sequences import _numeric
 
 __all__ = ["OneHotSequenceEncoder", "SequenceWindower", "make_windows"]
 
@@ -138,7 +139,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        validate_data(self, self._as_table(X), ensure_all_finite="allow-nan")
+        _numeric(validate_data, self, self._as_table(X), ensure_all_finite="allow-nan")
         return self
 
     def transform(self, X):
@@ -157,7 +158,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             float64.
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = _numeric(
+            validate_data,
             self,
             self._as_table(X),
             reset=False,
@@ -686,7 +688,23 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
 
     def _ids_from_encoded(self, X):
         """Integer form (`_PAD`, `_UNKNOWN` or column index) of encoded data."""
-        X = np.asarray(X)
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged nesting
+            raise ValueError(
+                "inverse_transform expects a 2-D or 3-D array of one-hot steps or "
+                "class ids; got nested sequences of different lengths."
+            ) from exc
+        if X.dtype.kind not in "biuf":
+            raise ValueError(
+                "inverse_transform expects numeric one-hot steps or class ids, "
+                f"got an array of dtype {X.dtype}."
+            )
+        if X.dtype.kind == "f" and np.isinf(X).any():
+            raise ValueError(
+                "inverse_transform got infinite values; expected one-hot steps, "
+                "scores or class ids, with NaN only for padding."
+            )
         n_steps, n_tokens = self.n_steps_, len(self.vocabulary_)
         if X.ndim == 2 and not np.issubdtype(X.dtype, np.integer):
             if not np.issubdtype(X.dtype, np.floating):

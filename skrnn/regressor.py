@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_array
 from skrnn import _docs
 from skrnn._base import BaseRNN
 from skrnn._compat import _fit_context
+from skrnn._sequences import _numeric
 from skrnn._targets import check_step_targets
 
 
@@ -138,8 +139,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             y, y_ndim = check_step_targets(y, seqs, numeric=True)
             targets = y.reshape(*y.shape[:2], -1).astype(dtype)
         else:
-            y = check_array(
-                y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
+            y = _numeric(
+                check_array,
+                y,
+                ensure_2d=False,
+                dtype="numeric",
+                input_name="y",
+                estimator=self,
+                what="y",
             )
             if y.ndim not in (1, 2):
                 raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
@@ -299,14 +306,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         out, seqs = self._raw_predict(X)
         y, _ = check_step_targets(y, seqs, numeric=True)
         targets = y.reshape(*y.shape[:2], -1)
+        sw = self._check_sample_weight(sample_weight, seqs.n_samples)
         w = (
             np.ones(targets.shape[:2])
-            if sample_weight is None
-            else (
-                np.broadcast_to(
-                    np.asarray(sample_weight, float)[:, None], targets.shape[:2]
-                )
-            )
+            if sw is None
+            else np.repeat(sw[:, None], targets.shape[1], axis=1)
         )
         if seqs.mask is not None:
             w = w * seqs.mask
