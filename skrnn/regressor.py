@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_array
 from skrnn import _docs
 from skrnn._base import BaseRNN
 from skrnn._compat import _fit_context
+from skrnn._pandas import forecast_frame, target_names
 from skrnn._sequences import _numeric
 from skrnn._targets import check_step_targets
 
@@ -135,6 +136,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"{self.__class__.__name__} requires y to be passed, but the "
                 "target y is None."
             )
+        names = target_names(y)
         if self.return_sequences:
             y, y_ndim = check_step_targets(y, seqs, numeric=True)
             targets = y.reshape(*y.shape[:2], -1).astype(dtype)
@@ -161,7 +163,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"y has {y_ndim} dimensions, but the model was fitted with "
                 f"{self._y_ndim}."
             )
-        return targets, targets.shape[-1], {"_y_ndim": y_ndim}
+        return targets, targets.shape[-1], {"_y_ndim": y_ndim, "_y_names": names}
 
     def _validation_score(self, out, targets, weights):
         n_out = out.shape[-1]
@@ -253,13 +255,34 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y_forecast : ndarray of shape (n_samples, n_steps) or \
                 (n_samples, n_steps, n_outputs)
             The forecast; a 2-D result for models fitted on a 1-D y (or a
-            per-step 2-D y). With pandas X, see Notes.
+            per-step 2-D y). With pandas X, a DataFrame (see Notes).
 
         Notes
         -----
         The model's outputs must be its next input step: ``n_outputs_`` must
         equal the number of features per step. With ``return_sequences=True``
         the output of the last step is the forecast.
+
+        With a DataFrame or Series X holding one sequence (one row) whose index
+        has a regular step (a frequency, a ``RangeIndex``, evenly spaced
+        integers), the result is a DataFrame indexed by the continued index,
+        one column per output, named after the target seen in fit. With several
+        rows and one output, it is a DataFrame with X's index and columns
+        ``"t+1"``, ``"t+2"``, ...
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from skrnn import RNNRegressor, SequenceWindower
+        >>> days = pd.date_range("2024-01-01", periods=200, freq="D")
+        >>> sales = pd.Series(np.sin(np.arange(200) / 5), index=days, name="sales")
+        >>> windows = SequenceWindower(window=10).set_output(transform="pandas")
+        >>> X = windows.fit_transform(sales.to_frame())
+        >>> model = RNNRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+        >>> model = model.fit(X.iloc[:-1], sales.shift(-1).iloc[:-1])
+        >>> model.forecast(X.iloc[[-1]], n_steps=3).index[0]
+        Timestamp('2024-07-19 00:00:00')
         """
         n_in = self._spec_.n_in if hasattr(self, "_spec_") else None
         if n_in is not None and self._spec_.n_out != n_in:
@@ -279,7 +302,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             2 if self.return_sequences else 1
         ):
             values = values[..., 0]
-        return values
+        return forecast_frame(X, values, getattr(self, "_y_names", None))
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the prediction.
