@@ -129,50 +129,47 @@ def rnn_forward(params, xproj, state0, mask=None, activation="tanh"):
     W_hh = params["W_hh"]
     act = ACTIVATIONS[activation]
     T, B, H = xproj.shape
-    (h,) = state0
-    hs = np.empty((T, B, H), dtype=xproj.dtype)
+    # row 0 holds the initial state, so h_{t-1} is always buf[t]: no copies
+    buf = np.empty((T + 1, B, H), dtype=xproj.dtype)
+    buf[0] = state0[0]
     for t in range(T):
-        a = hs[t]
-        np.matmul(h, W_hh, out=a)
+        a = buf[t + 1]
+        np.matmul(buf[t], W_hh, out=a)
         a += xproj[t]
         act(a, out=a)
         if mask is not None:
             m = mask[t]
             if not m.all():
-                np.copyto(a, h, where=~m[:, None])
-        h = a
-    cache = (hs, state0[0], mask, activation)
-    return hs, (h,), cache
+                np.copyto(a, buf[t], where=~m[:, None])
+    cache = (buf, mask, activation)
+    return buf[1:], (buf[T],), cache
 
 
 def rnn_backward(params, dhs, cache, truncate=None):
     """Exact backward pass through time of :func:`rnn_forward`."""
-    W_hh = params["W_hh"]
-    hs, h0, mask, activation = cache
-    deriv = DERIVATIVES[activation]
-    T, B, H = hs.shape
+    buf, mask, activation = cache
+    T, B, H = buf.shape[0] - 1, buf.shape[1], buf.shape[2]
     cut = _cut_points(T, truncate)
-    da = np.empty_like(hs)
-    dh_next = np.zeros((B, H), dtype=hs.dtype)
-    W_hh_T = W_hh.T
+    W_hh_T = np.ascontiguousarray(params["W_hh"].T)
+    # the derivative of every step at once; the loop then scales it in place
+    da = DERIVATIVES[activation](buf[1:])
+    dh = np.empty((B, H), dtype=buf.dtype)
+    dh_next = np.zeros((B, H), dtype=buf.dtype)
     for t in range(T - 1, -1, -1):
-        dh = dhs[t] + dh_next
-        np.multiply(dh, deriv(hs[t]), out=da[t])
-        if mask is not None:
-            m = mask[t]
-            if not m.all():
-                keep = ~m[:, None]
-                da[t][keep[:, 0]] = 0.0
-                dh_next = da[t] @ W_hh_T
-                dh_next[keep[:, 0]] = dh[keep[:, 0]]
-            else:
-                dh_next = da[t] @ W_hh_T
+        np.add(dhs[t], dh_next, out=dh)
+        da_t = da[t]
+        da_t *= dh
+        if mask is not None and not mask[t].all():
+            skip = ~mask[t]
+            da_t[skip] = 0.0
+            np.matmul(da_t, W_hh_T, out=dh_next)
+            # a missing step passes its gradient straight to the state before
+            dh_next[skip] = dh[skip]
         else:
-            dh_next = da[t] @ W_hh_T
+            np.matmul(da_t, W_hh_T, out=dh_next)
         if cut[t]:
-            dh_next = np.zeros_like(dh_next)
-    h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)
-    dW_hh = h_prev.reshape(T * B, H).T @ da.reshape(T * B, H)
+            dh_next.fill(0.0)
+    dW_hh = buf[:-1].reshape(T * B, H).T @ da.reshape(T * B, H)
     return da, {"W_hh": dW_hh}, (dh_next,)
 
 
