@@ -362,6 +362,8 @@ class BaseRNN(BaseEstimator):
                 self._reset(spec, facts, target_state)
             else:
                 self._target_state_update(target_state)
+                if not incremental:
+                    self._restart_for_warm_start()
             self._train(seqs, targets, sw, incremental)
         except KeyboardInterrupt:
             warnings.warn(
@@ -387,6 +389,24 @@ class BaseRNN(BaseEstimator):
 
     def _target_state_update(self, target_state):
         """Hook for incremental calls (classes are fixed after the first)."""
+
+    def _restart_for_warm_start(self):
+        """A new fit from the current weights (as MLP's warm start does).
+
+        A fresh optimizer picks up changed solver settings; the stopping
+        rule starts counting anew, and with early stopping the best score is
+        forgotten, since it was measured on another held-out split.
+        """
+        self._optimizer = self._make_optimizer()
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            if self.validation_scores_ is None:
+                self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+            self._best_params = None
+        elif self.best_loss_ is None:
+            self.best_loss_ = np.inf
 
     def _reset(self, spec, facts, target_state):
         """Start from scratch: fresh weights, optimizer and records."""
@@ -475,8 +495,8 @@ class BaseRNN(BaseEstimator):
             if self._update_no_improvement(record) and not incremental:
                 if self.verbose:
                     print(
-                        "Stopping: no improvement for "
-                        f"{self.n_iter_no_change} consecutive epochs."
+                        f"Stopping: no improvement of at least tol={self.tol} "
+                        f"for {self._no_improvement_count} consecutive epochs."
                     )
                 break
         else:
@@ -710,7 +730,7 @@ class BaseRNN(BaseEstimator):
 
     def _update_no_improvement(self, record):
         """MLP's stopping rule; also keeps the best weights. True: stop."""
-        if self.early_stopping:
+        if "val_score" in record:
             score = record["val_score"]
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
@@ -720,6 +740,9 @@ class BaseRNN(BaseEstimator):
                 self.best_validation_score_ = score
                 self.best_iteration_ = record["epoch"]
                 self._best_params = {k: v.copy() for k, v in self.weights_.items()}
+        elif self.best_loss_ is None:
+            # partial_fit holds no data out, so early stopping has no score
+            return False
         else:
             loss = record["loss"]
             if loss > self.best_loss_ - self.tol:

@@ -24,8 +24,9 @@ PARAMETERS = """\
 
     n_features_per_step : int, default=1
         How the columns of a 2-D X split into steps: X has
-        ``n_steps * n_features_per_step`` columns, flattened time-major.
-        Ignored for 3-D and ragged X.
+        ``n_steps * n_features_per_step`` columns, flattened time-major. It
+        splits 1-D sequences in a ragged list the same way; ignored for 3-D X
+        and for lists of 2-D arrays.
 
     solver : {'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
         The stochastic optimizer.

@@ -1,6 +1,5 @@
 """pandas in, pandas out: names and time indexes for results."""
 
-import numpy as np
 import pandas as pd
 
 
@@ -14,20 +13,16 @@ def target_names(y):
 
 
 def _step_of(index):
-    """The regular step of a time index, or None when it cannot be inferred."""
+    """The regular step of a time index, or None when it has none.
+
+    One row of a DataFrame carries no spacing of its own: the step comes from
+    the index's ``freq`` (kept by slices such as ``df.iloc[-1:]``, lost by
+    ``df.iloc[[-1]]``), or from a ``RangeIndex``.
+    """
     if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
-        if index.freq is not None:
-            return index.freq
-        if isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-            freq = pd.infer_freq(index)
-            return None if freq is None else pd.tseries.frequencies.to_offset(freq)
-        return None
+        return index.freq
     if isinstance(index, pd.RangeIndex):
         return index.step
-    if pd.api.types.is_integer_dtype(index) and len(index) >= 2:
-        steps = np.diff(np.asarray(index))
-        if (steps == steps[0]).all() and steps[0] != 0:
-            return int(steps[0])
     return None
 
 
@@ -46,10 +41,11 @@ def forecast_frame(X, values, names):
     Returns
     -------
     DataFrame or ndarray
-        For one sequence whose index has a regular step (a frequency, a
-        ``RangeIndex`` or evenly spaced integers): a DataFrame indexed by the
-        continued index, one column per output. For several sequences with
-        one output: a DataFrame with X's index and columns ``"t+1"``, ...
+        For one sequence whose index has a step (a ``DatetimeIndex`` or
+        ``PeriodIndex`` with a ``freq``, or a ``RangeIndex``): a DataFrame
+        indexed by the continued index, one column per output. For several
+        sequences with one output: a DataFrame with X's index and columns
+        ``"t+1"``, ...
         Otherwise the array.
     """
     if not isinstance(X, pd.DataFrame | pd.Series):

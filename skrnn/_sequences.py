@@ -195,12 +195,17 @@ def check_sequences(
     if ndim == 0:
         raise ValueError(f"Expected {_FORMS} for {what}, got {type(X).__name__}.")
     if ndim is not None and ndim not in (2, 3):
-        hint = (
-            " For a single sequence, reshape it with x.reshape(1, -1) (one "
-            "feature per step)."
-            if ndim == 1
-            else ""
-        )
+        hint = ""
+        if ndim == 1 and any(isinstance(x, str | bytes) for x in X):
+            hint = (
+                " It holds strings: encode text as numbers first, e.g. with "
+                "OneHotSequenceEncoder."
+            )
+        elif ndim == 1:
+            hint = (
+                " Reshape your data with x.reshape(1, -1) if it is a single "
+                "sequence (one feature per step)."
+            )
         raise ValueError(
             f"Expected {_FORMS} for {what}, got a {ndim}-D array of shape "
             f"{np.shape(X)}.{hint}"

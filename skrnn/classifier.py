@@ -181,13 +181,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if len(classes_) < 2:
             raise ValueError(
                 f"{self.__class__.__name__} needs samples of at least 2 classes in "
-                f"the data, but the data contains only one class: {classes_[0]!r}."
+                "the data, but the data contains only one class: "
+                f"{classes_.tolist()[0]!r}."
             )
         unseen = np.setdiff1d(np.unique(flat), classes_)
         if unseen.size:
             raise ValueError(
-                f"y contains labels not in classes_ {list(classes_)}: "
-                f"{list(unseen)}. Pass every label in `classes` on the first "
+                f"y contains labels not in classes_ {classes_.tolist()}: "
+                f"{unseen.tolist()}. Pass every label in `classes` on the first "
                 "call to partial_fit."
             )
         if self.return_sequences:

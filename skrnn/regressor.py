@@ -139,7 +139,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         names = target_names(y)
         if self.return_sequences:
             y, y_ndim = check_step_targets(y, seqs, numeric=True)
-            targets = y.reshape(*y.shape[:2], -1).astype(dtype)
+            with np.errstate(over="ignore"):  # reported below
+                targets = y.reshape(*y.shape[:2], -1).astype(dtype)
         else:
             y = _numeric(
                 check_array,
@@ -157,7 +158,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     f"X has {seqs.n_samples} samples, but y has {y.shape[0]}."
                 )
             y_ndim = y.ndim
-            targets = y.reshape(y.shape[0], -1).astype(dtype)
+            with np.errstate(over="ignore"):  # reported below
+                targets = y.reshape(y.shape[0], -1).astype(dtype)
+        if not np.isfinite(targets).all():
+            raise ValueError(
+                f"y has values too large for dtype={self.dtype!r}: they overflow "
+                "to infinity. Scale y (e.g. StandardScaler inside "
+                "TransformedTargetRegressor) or use dtype='float64'."
+            )
         if incremental and y_ndim != self._y_ndim:
             raise ValueError(
                 f"y has {y_ndim} dimensions, but the model was fitted with "
@@ -264,8 +272,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         the output of the last step is the forecast.
 
         With a DataFrame or Series X holding one sequence (one row) whose index
-        has a regular step (a frequency, a ``RangeIndex``, evenly spaced
-        integers), the result is a DataFrame indexed by the continued index,
+        has a step (a ``DatetimeIndex`` or ``PeriodIndex`` with a ``freq``, as
+        ``X.iloc[-1:]`` keeps it, or a ``RangeIndex``), the result is a
+        DataFrame indexed by the continued index,
         one column per output, named after the target seen in fit. With several
         rows and one output, it is a DataFrame with X's index and columns
         ``"t+1"``, ``"t+2"``, ...

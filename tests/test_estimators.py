@@ -412,3 +412,38 @@ def test_weights_are_named_per_layer_and_direction():
         for p in ("W_xh", "W_hh", "b_h", "b_hn")
     } | {"output.W_hy", "output.b_y"}
     assert reg.weights_["layer1.W_xh"].shape == (6, 6)
+
+
+def test_warm_start_after_an_early_stop_trains_again_with_new_settings():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 6, 1))
+    y = X.sum(axis=(1, 2))
+    reg = RNNRegressor(
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.05,
+        max_iter=300,
+        tol=1e-2,
+        n_iter_no_change=3,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    first = reg.n_iter_
+    assert first < 300
+    # a new fit starts counting anew: at least n_iter_no_change + 1 epochs
+    reg.fit(X, y)
+    assert reg.n_iter_ >= first + 4
+    # and builds a new optimizer from the current settings
+    reg.set_params(solver="sgd", learning_rate_init=1e-4)
+    reg.fit(X, y)
+    assert type(reg._optimizer).__name__ == "SGD"
+    assert reg._optimizer.learning_rate == 1e-4
+
+
+def test_partial_fit_with_early_stopping_holds_nothing_out():
+    X, y = sine_windows(n=100, window=5)
+    reg = RNNRegressor(hidden_layer_sizes=(4,), early_stopping=True, random_state=0)
+    reg.partial_fit(X, y)
+    reg.partial_fit(X, y)
+    assert reg.n_iter_ == 2
+    assert reg.t_ == 2 * len(X)
+    assert list(pd.DataFrame(reg.history_).columns) == ["epoch", "loss", "seconds"]

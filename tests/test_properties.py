@@ -70,7 +70,8 @@ def models():
             seqs, next_step[:, 0] if F == 1 else next_step
         )
     # a character model: one-hot steps over its own 3 classes
-    chars = [np.eye(3)[row] for row in _training_set(1)]
+    rng = np.random.default_rng(1)
+    chars = [np.eye(3)[rng.integers(0, 3, size=k)] for k in rng.integers(1, 9, 10)]
     labels = np.array(["a", "b", "c"])[np.arange(len(chars)) % 3]
     out["char"] = RNNClassifier(**BASE, cell="gru").fit(chars, labels)
     return out
@@ -290,7 +291,9 @@ def test_generate_greedy_is_predict_fed_back(models, seeds, n_steps, seed):
         pred = clf.predict(current)
         np.testing.assert_array_equal(greedy[:, k], pred)
         codes = np.searchsorted(clf.classes_, pred)
-        current = [np.vstack([c, np.eye(3)[j]]) for c, j in zip(current, codes)]
+        current = [
+            np.vstack([c, np.eye(3)[j]]) for c, j in zip(current, codes, strict=True)
+        ]
     # sampling: reproducible, and the same for ragged or padded seeds
     sampled = clf.generate(seeds, n_steps, temperature=1.5, random_state=seed)
     assert set(sampled.ravel()) <= set(clf.classes_)

@@ -222,6 +222,22 @@ CASES = [
         [RAGGED[0], RAGGED[1][None]],
         match=re.escape("X[1] is 3-D"),
     ),
+    case(
+        "strings-list-X",
+        "clf",
+        "fit",
+        ["abcde"] * N,
+        LABELS,
+        match="It holds strings: encode text",
+    ),
+    case(
+        "ragged-1d-not-multiple",
+        "reg_ragged",
+        "predict",
+        [np.ones(4), np.ones(3)],
+        params=dict(n_features_per_step=2),
+        match=re.escape("X[1] is 1-D with 3 values, which is not a multiple"),
+    ),
     # --- empty data ---------------------------------------------------------
     case("0-samples", "reg3d", "fit", X3[:0], Y[:0], match="0 sample"),
     case("0-samples-predict", "clf", "predict", X2[:0], match="0 sample"),
@@ -245,6 +261,15 @@ CASES = [
     ),
     case("y-length-clf", "clf", "fit", X2, LABELS[:5], match="y has 5"),
     case("y-none", "reg2d", "fit", X2, None, match="requires y"),
+    case(
+        "y-overflows-float32",
+        "reg2d",
+        "fit",
+        X2,
+        Y * 1e39,
+        params=dict(dtype="float32"),
+        match="y has values too large for dtype='float32'",
+    ),
     case(
         "y-strings-regressor",
         "reg2d",
