@@ -3,11 +3,11 @@
 For each configuration and cell this script times, in float32:
 
 * ``floor``: the numpy matrix products alone that one epoch needs (see
-  :func:`floor_train_epoch`), on preallocated arrays: a lower bound for any
-  numpy engine that runs the recurrence one step at a time;
+  :class:`Floor`), on preallocated arrays: a lower bound for any numpy engine
+  that runs the recurrence one step at a time;
 * ``skrnn``: one epoch of :meth:`skrnn.RNNRegressor.partial_fit` (or
   :class:`skrnn.RNNClassifier`) through the public estimator, input validation
-  included, after a warm-up fit;
+  included, after a warm-up ``partial_fit`` on one minibatch;
 * ``torch``: the same model in plain PyTorch (``nn.RNN``/``nn.LSTM``/``nn.GRU``
   with one layer of ``H`` units, a ``Linear`` head on the last step, Adam,
   ``MSELoss`` or ``CrossEntropyLoss``), a hand-written minibatch loop;
@@ -21,12 +21,17 @@ runs every implementation once, side by side (the order rotates between
 repeats), and the ratios are taken within a repeat; the table reports medians.
 
 torch and skorch are optional: without them their columns read ``-``.
+``--threads N`` (default 1) pins numpy's BLAS, OpenMP and torch to N threads
+each. ``--profile`` prints skrnn's hotspots (cProfile's functions and the
+engine's own lines) instead of the comparison.
 
 Run ``python benchmarks/bench_speed.py --help`` for the options.
 """
 
 import argparse
+import collections
 import cProfile
+import linecache
 import os
 import pstats
 import statistics
@@ -407,8 +412,77 @@ def versions():
     }
 
 
+class LineTimer:
+    """Own time of each source line of skrnn's engine, via :func:`sys.settrace`.
+
+    cProfile charges numpy's work to the Python function that calls it, so
+    it can say that ``lstm_backward`` is slow but not which statement. This
+    times every line executed in ``skrnn/_engine`` and ``skrnn/_base.py``;
+    a line's time excludes the lines of other traced functions it calls. The
+    tracing costs about a microsecond a line, which inflates cheap lines.
+    """
+
+    def __init__(self):
+        self.seconds = collections.defaultdict(float)
+        self.hits = collections.Counter()
+        self._stack = []  # [code, line, start] of the traced frames
+
+    @staticmethod
+    def _wanted(code):
+        path = code.co_filename.replace(os.sep, "/")
+        return "/skrnn/_engine/" in path or path.endswith("/skrnn/_base.py")
+
+    def _charge(self, now):
+        if self._stack:
+            code, line, start = self._stack[-1]
+            self.seconds[code.co_filename, line] += now - start
+            self.hits[code.co_filename, line] += 1
+
+    def _global(self, frame, event, arg):
+        if event != "call" or not self._wanted(frame.f_code):
+            return None
+        now = time.perf_counter()
+        self._charge(now)
+        self._stack.append([frame.f_code, frame.f_lineno, now])
+        return self._local
+
+    def _local(self, frame, event, arg):
+        now = time.perf_counter()
+        self._charge(now)
+        if event == "return":
+            self._stack.pop()
+            if self._stack:
+                self._stack[-1][2] = time.perf_counter()
+        elif event == "line":
+            self._stack[-1][1:] = [frame.f_lineno, time.perf_counter()]
+        return self._local
+
+    def run(self, fn):
+        sys.settrace(self._global)
+        try:
+            fn()
+        finally:
+            sys.settrace(None)
+
+    def report(self, top):
+        total = sum(self.seconds.values())
+        print(f"{'seconds':>8} {'share':>6} {'hits':>6}  line")
+        ranked = sorted(self.seconds.items(), key=lambda kv: -kv[1])[:top]
+        for (filename, line), sec in ranked:
+            where = f"{os.path.basename(filename)}:{line}"
+            src = linecache.getline(filename, line).strip()
+            print(
+                f"{sec:8.3f} {sec / total:6.1%} {self.hits[filename, line]:6d}  "
+                f"{where:<16} {src[:60]}"
+            )
+
+
 def profile_skrnn(cfg_names, cells, quick, top=15):
-    """Print cProfile's top functions (by own time) of skrnn's epoch and predict."""
+    """Print skrnn's hotspots in one epoch and one prediction.
+
+    First cProfile's top functions by own time, then :class:`LineTimer`'s
+    top lines of the engine.
+    """
     for name in cfg_names:
         cfg = scaled(CONFIGS[name], quick)
         for cell in cells:
@@ -420,11 +494,16 @@ def profile_skrnn(cfg_names, cells, quick, top=15):
                     ("train epoch", runner.train_epoch),
                     ("predict", runner.predict),
                 ):
+                    title = f"skrnn {what}, {name} {cell} ({describe(cfg)})"
                     prof = cProfile.Profile()
                     prof.runcall(fn)
-                    print(f"\n=== skrnn {what}, {name} {cell} ({describe(cfg)}) ===")
+                    print(f"\n=== {title}: functions (cProfile) ===")
                     stats = pstats.Stats(prof, stream=sys.stdout)
                     stats.strip_dirs().sort_stats("tottime").print_stats(top)
+                    timer = LineTimer()
+                    timer.run(fn)
+                    print(f"=== {title}: lines ===")
+                    timer.report(top)
 
 
 def parse_args(argv=None):
@@ -467,8 +546,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="instead of comparing, print cProfile's hotspots of one skrnn "
-        "epoch and one prediction",
+        help="instead of comparing, print the hotspots (functions and lines) "
+        "of one skrnn epoch and one prediction",
     )
     args = parser.parse_args(argv)
     if args.configs is None:

@@ -25,8 +25,9 @@ from skrnn._engine import network
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._sequences import check_sequences, time_major
 
-# predictions run in blocks of this many sequences to bound memory
-_PREDICT_BLOCK = 4096
+# predictions run in blocks of sequences whose gate buffers fill about this
+# many bytes: memory stays bounded, and smaller blocks are no slower
+_PREDICT_BYTES = 32 << 20
 
 # Below this many multiply-adds per recurrent step, one BLAS thread is faster:
 # waking a second thread costs more than the product (and far more when the
@@ -634,6 +635,7 @@ class BaseRNN(BaseEstimator):
                     states=states,
                     train=True,
                     rng=self._rng,
+                    keep=False,
                 )
             a, b = bounds[-1]
             out, cache, _ = network.forward(
@@ -763,13 +765,18 @@ class BaseRNN(BaseEstimator):
 
     def _forward_blocks(self, Xt, maskt):
         """Network output for time-major data, in blocks of sequences."""
-        B = Xt.shape[1]
+        T, B = Xt.shape[:2]
+        spec = self._spec_
+        gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
+        width = gates * max(spec.hidden_sizes) * len(spec.directions)
+        block = _PREDICT_BYTES // max(1, T * width * Xt.dtype.itemsize)
+        block = int(np.clip(block, 64, 4096))
         outs = []
-        with blas_threads_for(self._spec_, min(B, _PREDICT_BLOCK)):
-            for a in range(0, B, _PREDICT_BLOCK):
-                m = None if maskt is None else maskt[:, a : a + _PREDICT_BLOCK]
+        with blas_threads_for(spec, min(B, block)):
+            for a in range(0, B, block):
+                m = None if maskt is None else maskt[:, a : a + block]
                 out, _, _ = network.forward(
-                    self.weights_, self._spec_, Xt[:, a : a + _PREDICT_BLOCK], m
+                    self.weights_, spec, Xt[:, a : a + block], m, keep=False
                 )
                 outs.append(out)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-2)
@@ -823,14 +830,18 @@ class BaseRNN(BaseEstimator):
         spec, params = self._spec_, self.weights_
         records = []
         with blas_threads_for(spec, seqs.n_samples):
-            out, _, states = network.forward(params, spec, time_major(seqs.X), maskt)
+            out, _, states = network.forward(
+                params, spec, time_major(seqs.X), maskt, keep=False
+            )
             for k in range(n_steps):
                 last = out[-1] if spec.return_sequences else out
                 next_input, record = choose(last)
                 records.append(record)
                 if k + 1 < n_steps:
                     step = np.asarray(next_input, dtype=seqs.X.dtype)[None]
-                    out, _, states = network.forward(params, spec, step, states=states)
+                    out, _, states = network.forward(
+                        params, spec, step, states=states, keep=False
+                    )
         return np.stack(records, axis=1), seqs
 
 

@@ -114,8 +114,21 @@ def rnn_init(n_in, n_hidden, rng, dtype):
     return _init_gates(n_in, n_hidden, 1, rng, dtype)
 
 
-def rnn_forward(params, xproj, state0, mask=None, activation="tanh"):
+def rnn_forward(
+    params,
+    xproj,
+    state0,
+    mask=None,
+    activation="tanh",
+    *,
+    keep=True,
+    overwrite_input=False,
+):
     """Run the vanilla cell over a sequence.
+
+    With ``overwrite_input=True`` the hidden states are computed in the
+    ``xproj`` buffer itself; with ``keep=False`` no cache is returned (no
+    backward pass will follow).
 
     Notes
     -----
@@ -129,36 +142,41 @@ def rnn_forward(params, xproj, state0, mask=None, activation="tanh"):
     W_hh = params["W_hh"]
     act = ACTIVATIONS[activation]
     T, B, H = xproj.shape
-    # row 0 holds the initial state, so h_{t-1} is always buf[t]: no copies
-    buf = np.empty((T + 1, B, H), dtype=xproj.dtype)
-    buf[0] = state0[0]
+    hs = xproj if overwrite_input else xproj.copy()
+    h = state0[0]
+    hW = np.empty((B, H), dtype=xproj.dtype)
     for t in range(T):
-        a = buf[t + 1]
-        np.matmul(buf[t], W_hh, out=a)
-        a += xproj[t]
+        a = hs[t]
+        np.matmul(h, W_hh, out=hW)
+        a += hW
         act(a, out=a)
         if mask is not None:
             m = mask[t]
             if not m.all():
-                np.copyto(a, buf[t], where=~m[:, None])
-    cache = (buf, mask, activation)
-    return buf[1:], (buf[T],), cache
+                np.copyto(a, h, where=~m[:, None])
+        h = a
+    cache = (hs, state0[0], mask, activation) if keep else None
+    return hs, (h,), cache
 
 
-def rnn_backward(params, dhs, cache, truncate=None):
-    """Exact backward pass through time of :func:`rnn_forward`."""
-    buf, mask, activation = cache
-    T, B, H = buf.shape[0] - 1, buf.shape[1], buf.shape[2]
+def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
+    """Exact backward pass through time of :func:`rnn_forward`.
+
+    With ``overwrite_dhs=True`` the gradients of the pre-activations are
+    computed in the ``dhs`` buffer itself.
+    """
+    hs, h0, mask, activation = cache
+    deriv = DERIVATIVES[activation]
+    T, B, H = hs.shape
     cut = _cut_points(T, truncate)
     W_hh_T = np.ascontiguousarray(params["W_hh"].T)
-    # the derivative of every step at once; the loop then scales it in place
-    da = DERIVATIVES[activation](buf[1:])
-    dh = np.empty((B, H), dtype=buf.dtype)
-    dh_next = np.zeros((B, H), dtype=buf.dtype)
+    da = dhs if overwrite_dhs else np.empty_like(hs)
+    dh = np.empty((B, H), dtype=hs.dtype)
+    dh_next = np.zeros((B, H), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
         np.add(dhs[t], dh_next, out=dh)
         da_t = da[t]
-        da_t *= dh
+        np.multiply(dh, deriv(hs[t]), out=da_t)
         if mask is not None and not mask[t].all():
             skip = ~mask[t]
             da_t[skip] = 0.0
@@ -169,7 +187,10 @@ def rnn_backward(params, dhs, cache, truncate=None):
             np.matmul(da_t, W_hh_T, out=dh_next)
         if cut[t]:
             dh_next.fill(0.0)
-    dW_hh = buf[:-1].reshape(T * B, H).T @ da.reshape(T * B, H)
+    # sum over steps of h_{t-1}^T da_t, h_{-1} being the initial state
+    dW_hh = h0.T @ da[0]
+    if T > 1:
+        dW_hh += hs[:-1].reshape((T - 1) * B, H).T @ da[1:].reshape((T - 1) * B, H)
     return da, {"W_hh": dW_hh}, (dh_next,)
 
 
@@ -239,7 +260,16 @@ def lstm_init(n_in, n_hidden, rng, dtype):
     return params
 
 
-def lstm_forward(params, xproj, state0, mask=None, activation=None):
+def lstm_forward(
+    params,
+    xproj,
+    state0,
+    mask=None,
+    activation=None,
+    *,
+    keep=True,
+    overwrite_input=False,
+):
     """Run the LSTM cell over a sequence.
 
     Parameters
@@ -321,7 +351,7 @@ def lstm_forward(params, xproj, state0, mask=None, activation=None):
     return hs_full[1:], (hs_full[T], cs_full[T]), cache
 
 
-def lstm_backward(params, dhs, cache, truncate=None):
+def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     """Exact backward pass through time of :func:`lstm_forward`.
 
     Returns ``(dxproj, {"W_hh": dW_hh}, (dh0, dc0))``.
@@ -413,7 +443,16 @@ def gru_init(n_in, n_hidden, rng, dtype):
     return params
 
 
-def gru_forward(params, xproj, state0, mask=None, activation=None):
+def gru_forward(
+    params,
+    xproj,
+    state0,
+    mask=None,
+    activation=None,
+    *,
+    keep=True,
+    overwrite_input=False,
+):
     """Run the GRU cell over a sequence.
 
     Parameters
@@ -494,7 +533,7 @@ def gru_forward(params, xproj, state0, mask=None, activation=None):
     return hs_full[1:], (hs_full[T],), cache
 
 
-def gru_backward(params, dhs, cache, truncate=None):
+def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     """Exact backward pass through time of :func:`gru_forward`.
 
     Returns ``(dxproj, {"W_hh": dW_hh, "b_hn": db_hn}, (dh0,))``.

@@ -98,7 +98,20 @@ def _dropout_mask(shape, rate, rng, dtype):
     return keep.astype(dtype) / dtype.type(1.0 - rate)
 
 
-def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
+def _project(inp2d, W_xh, b_h):
+    """The input projection of every step at once, ``inp2d @ W_xh + b_h``."""
+    if inp2d.shape[1] == 1:
+        # one feature per step: a broadcast product beats BLAS's rank-1 gemm
+        out = np.multiply(inp2d, W_xh[0])
+    else:
+        out = inp2d @ W_xh
+    out += b_h
+    return out
+
+
+def forward(
+    params, spec, X, mask=None, *, states=None, train=False, rng=None, keep=True
+):
     """Run the network over a batch of sequences.
 
     Parameters
@@ -111,15 +124,18 @@ def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
         Initial states per layer and direction (zeros when None); the reverse
         direction's state is where it starts, at the end of the sequence.
     train : bool
-        Apply dropout (needs ``rng``) and keep what backward needs.
+        Apply dropout (needs ``rng``).
     rng : numpy Generator or None
+    keep : bool
+        Keep what :func:`backward` needs; False for prediction, which then
+        holds only the layers' outputs.
 
     Returns
     -------
     out : ndarray of shape (B, n_out) or (T, B, n_out)
         The head's output (logits or regression values).
-    cache : dict
-        What :func:`backward` needs.
+    cache : dict or None
+        What :func:`backward` needs (None unless ``keep``).
     final_states : dict
         The state of each layer and direction after its last step.
     """
@@ -145,14 +161,21 @@ def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
-            xproj = (inp2d @ p["W_xh"]).reshape(T, B, -1)
-            xproj += p["b_h"]
+            xproj = _project(inp2d, p["W_xh"], p["b_h"]).reshape(T, B, -1)
             m = mask
             if d == 1:
                 # the reverse direction reads the sequence backwards; views only
                 xproj = xproj[::-1]
                 m = None if mask is None else mask[::-1]
-            hs, final, cache = cell_forward(p, xproj, states[key], m, spec.activation)
+            hs, final, cache = cell_forward(
+                p,
+                xproj,
+                states[key],
+                m,
+                spec.activation,
+                keep=keep,
+                overwrite_input=True,
+            )
             final_states[key] = final
             cell_caches.append(cache)
             if n_dir == 1:
@@ -161,7 +184,8 @@ def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
                 out[:, :, :H] = hs
             else:
                 out[:, :, H:] = hs[::-1]
-        layer_caches.append((inp, drop_mask, cell_caches))
+        if keep:
+            layer_caches.append((inp, drop_mask, cell_caches))
         inp = out
 
     H_last = inp.shape[2]
@@ -180,13 +204,15 @@ def forward(params, spec, X, mask=None, *, states=None, train=False, rng=None):
     out += params["output.b_y"]
     if spec.return_sequences:
         out = out.reshape(T, B, -1)
-    cache = {
-        "layers": layer_caches,
-        "top": inp,
-        "feats": feats,
-        "head_drop": head_drop,
-        "mask": mask,
-    }
+    cache = None
+    if keep:
+        cache = {
+            "layers": layer_caches,
+            "top": inp,
+            "feats": feats,
+            "head_drop": head_drop,
+            "mask": mask,
+        }
     return out, cache, final_states
 
 
@@ -251,7 +277,10 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
             )
             if d == 1:
                 dhs = dhs[::-1]
-            dxproj, d_rec, _ = cell_backward(p, dhs, cell_caches[d], truncate)
+            # d_top is this function's own scratch: the cell may write into it
+            dxproj, d_rec, _ = cell_backward(
+                p, dhs, cell_caches[d], truncate, overwrite_dhs=True
+            )
             if d == 1:
                 dxproj = dxproj[::-1]
             dxproj2d = dxproj.reshape(T * B, -1)
