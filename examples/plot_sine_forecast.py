@@ -19,6 +19,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.metrics import r2_score
 
 from skrnn import RNNRegressor, make_windows
@@ -104,19 +105,22 @@ ax.plot(np.arange(horizon), forecast, "--", color="C1", label="GRU forecast")
 ax.axvline(0, color="0.8", lw=1)
 ax.set_xlabel("steps after the input window")
 ax.set_title(f"Recursive forecast, RMSE {forecast_rmse:.3f}")
-ax.legend(loc="upper right")
+ax.set_ylim(-1.5, 1.7)
+ax.legend(loc="upper center", ncol=3)
 fig.tight_layout()
 fig.savefig(os.path.join(OUT, "sine_forecast.png"), dpi=100)
 
-fig, ax = plt.subplots(figsize=(5, 3.5))
-ax.plot([h["loss"] for h in model.history_], label="training loss (MSE / 2)")
-ax2 = ax.twinx()
-ax2.plot([h["val_score"] for h in model.history_], color="C1", label="validation R²")
-ax.set_xlabel("epoch")
-ax.set_yscale("log")
-ax.set_ylabel("loss")
-ax2.set_ylabel("R²")
-fig.legend(loc="center right")
+# ``history_`` has one record per epoch: the training loss and, with early
+# stopping, the loss and R² on the held-out 10%.
+history = pd.DataFrame(model.history_).set_index("epoch")
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+history[["loss", "val_loss"]].plot(ax=axes[0], logy=True)
+axes[0].set_ylabel("squared error / 2")
+history["val_score"].plot(ax=axes[1], color="C2")
+axes[1].set_ylabel("validation R²")
+for ax in axes:
+    ax.axvline(model.best_iteration_, color="0.7", ls="--")
+fig.suptitle("GRU training (dashed: the best epoch, whose weights are kept)")
 fig.tight_layout()
 fig.savefig(os.path.join(OUT, "sine_training.png"), dpi=100)
 

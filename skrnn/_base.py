@@ -29,10 +29,10 @@ from skrnn._sequences import check_sequences, time_major
 # many bytes: memory stays bounded, and smaller blocks are no slower
 _PREDICT_BYTES = 32 << 20
 
-# Below this many multiply-adds per recurrent step, one BLAS thread is faster:
-# waking a second thread costs more than the product (and far more when the
-# other core is busy).
-_SMALL_STEP_FLOPS = 1 << 21
+# Below this many multiply-adds per recurrent step, one BLAS thread: waking a
+# second thread costs about what it saves on an idle machine, and several
+# times more when the other cores are busy.
+_SMALL_STEP_FLOPS = 1 << 25
 
 
 def _version():
@@ -404,6 +404,7 @@ class BaseRNN(BaseEstimator):
             if self.validation_scores_ is None:
                 self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
+            self._best_val_loss = np.inf
             self.best_loss_ = None
             self._best_params = None
         elif self.best_loss_ is None:
@@ -432,6 +433,7 @@ class BaseRNN(BaseEstimator):
         self.best_loss_ = np.inf
         self.best_iteration_ = None
         self._no_improvement_count = 0
+        self._best_val_loss = np.inf
         if self.early_stopping:
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
@@ -738,7 +740,13 @@ class BaseRNN(BaseEstimator):
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if score > self.best_validation_score_:
+            # among epochs of equal score (accuracy often ties), the lower
+            # validation loss is the better model
+            if score > self.best_validation_score_ or (
+                score == self.best_validation_score_
+                and record["val_loss"] < self._best_val_loss
+            ):
+                self._best_val_loss = record["val_loss"]
                 self.best_validation_score_ = score
                 self.best_iteration_ = record["epoch"]
                 self._best_params = {k: v.copy() for k, v in self.weights_.items()}

@@ -447,3 +447,21 @@ def test_partial_fit_with_early_stopping_holds_nothing_out():
     assert reg.n_iter_ == 2
     assert reg.t_ == 2 * len(X)
     assert list(pd.DataFrame(reg.history_).columns) == ["epoch", "loss", "seconds"]
+
+
+def test_early_stopping_breaks_accuracy_ties_by_validation_loss():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 5, 1))
+    y = (X[:, -1, 0] > 0).astype(int)
+    clf = RNNClassifier(
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.02,
+        max_iter=30,
+        early_stopping=True,
+        n_iter_no_change=20,
+        random_state=0,
+    ).fit(X, y)
+    hist = pd.DataFrame(clf.history_)
+    best = hist[hist.val_score == hist.val_score.max()]
+    assert len(best) > 1  # accuracy ties, as it often does
+    assert clf.best_iteration_ == int(best.loc[best.val_loss.idxmin(), "epoch"])
