@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 
 def demo(quick=False, out_dir="."):
@@ -19,6 +20,7 @@ def demo(quick=False, out_dir="."):
         ``r2``, ``forecast_rmse``, ``seconds`` and ``plot`` (a path or None).
     """
     import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
 
     from skrnn import RNNRegressor, make_windows
 
@@ -37,7 +39,10 @@ def demo(quick=False, out_dir="."):
         max_iter=8 if quick else 30,
         random_state=0,
     )
-    model.fit(X[:n_train], y[:n_train])
+    with warnings.catch_warnings():
+        # a fixed budget of epochs: the demo trades the last digits for speed
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[:n_train], y[:n_train])
     r2 = model.score(X[n_train:], y[n_train:])
 
     seed = X[n_train : n_train + 1]
