@@ -197,29 +197,24 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
 # ---------------------------------------------------------------------------
 # gated cells: shared helpers
 #
-# The gated cells evaluate every sigmoid gate with the same tanh-based formula
-# as ``_sigmoid``, but fused with the tanh gates into one ``np.tanh`` call per
-# step: the pre-activations of the sigmoid gates are halved (exactly, a power
-# of two) by scaling their columns of ``W_hh`` and of the copied input
-# projection once per call, and the affine map ``0.5 * t + 0.5`` is applied
-# with one broadcast multiply and one broadcast add over all gates.
-
-
-def _gate_vectors(kinds, n_hidden, dtype):
-    """Per-column constants for the fused gate nonlinearity.
-
-    ``kinds`` holds one letter per gate block, ``"s"`` (sigmoid) or ``"t"``
-    (tanh). Returns ``(scale, slope, shift, dslope, dshift)`` of shape
-    ``(G * H,)`` such that ``a = slope * tanh(scale * pre) + shift`` is the
-    gate and ``a * (dslope - a) + dshift`` its derivative.
-    """
-    blocks = {
-        #    scale slope shift dslope dshift
-        "s": (0.5, 0.5, 0.5, 1.0, 0.0),
-        "t": (1.0, 1.0, 0.0, 0.0, 1.0),
-    }
-    table = np.repeat(np.array([blocks[k] for k in kinds], dtype=dtype), n_hidden, 0)
-    return tuple(np.ascontiguousarray(col) for col in table.T)
+# Within a step the gated cells work "gate-major": the gates of step t form a
+# (G, B, H) array whose block k is the contiguous (B, H) slab of gate k, so
+# that every element-wise operation runs over contiguous operands of one
+# shape, numpy's fastest loops. The recurrent product writes that layout
+# directly (W_hh split into its G blocks, (G, H, H), one stacked product);
+# the input projection, laid out (B, G * H), is read through a strided view.
+# The gates of step t then take the memory of its input projection, which
+# has just been read, when the caller allows it (``overwrite_input``).
+#
+# Every sigmoid gate is 0.5 * tanh(a / 2) + 0.5, as in ``_sigmoid``, so one
+# ``np.tanh`` call covers all the gates of a step: the pre-activations are
+# scaled by 0.5 (sigmoid gates) or 1 (tanh gates), exactly, being powers of
+# two, and the map 0.5 * t + 0.5 applied, with full-size constant arrays.
+#
+# The backward pass computes the factors of the gate gradients that do not
+# depend on the incoming gradient for a block of steps at once, then runs
+# through the block with a few operations per step, writing the gradient of
+# the pre-activations straight into ``dxproj``.
 
 
 def _mask_steps(mask):
@@ -233,15 +228,62 @@ def _mask_steps(mask):
     return missing, partial.tolist()
 
 
+def _step_keeps(T, missing, partial):
+    """Per step ``None`` or the ``(B, 1)`` where-mask of the missing entries."""
+    if partial is None:
+        return [None] * T
+    return [missing[t][:, None] if partial[t] else None for t in range(T)]
+
+
 # Bytes of per-step arrays that one block of the backward pass prepares at once:
 # small enough to stay in the core's cache until the time loop consumes them.
-_BLOCK_BYTES = 1 << 20
+_BLOCK_BYTES = 1 << 18
 
 
 def _time_blocks(T, step_bytes):
     """``(start, stop)`` blocks of steps covering ``range(T)``, last block first."""
     size = max(1, _BLOCK_BYTES // max(step_bytes, 1))
     return [(max(stop - size, 0), stop) for stop in range(T, 0, -size)], size
+
+
+def _active_steps(dhs):
+    """Per step, whether any entry of ``dhs[t]`` is nonzero."""
+    return dhs.any(axis=(1, 2)).tolist()
+
+
+def _gate_major(a, n_gates):
+    """View each step's ``(B, G * H)`` block of ``a`` as ``(G, B, H)``.
+
+    Returns ``(rows, blocks)``: ``rows`` reads the values as they are laid out
+    (``rows[t, k]`` is gate block ``k`` of step ``t``, a strided view) and
+    ``blocks`` reinterprets the same memory gate-major (``blocks[t, k]`` is a
+    contiguous ``(B, H)`` slab); ``blocks`` is None when the memory of a step
+    is not contiguous.
+    """
+    T, B, G = a.shape
+    H = G // n_gates
+    rows = a.reshape(T, B, n_gates, H).transpose(0, 2, 1, 3)
+    blocks = a.view()
+    try:
+        blocks.shape = (T, n_gates, B, H)
+    except AttributeError:
+        return rows, None
+    return rows, blocks
+
+
+def _affine_consts(kinds, B, H, dtype):
+    """Full-size constants ``(scale, shift)`` of the gates, gate-major.
+
+    ``kinds`` holds one letter per gate block, ``"s"`` (sigmoid) or ``"t"``
+    (tanh). A gate is ``scale * tanh(scale * a) + shift``: 0.5 and 0.5 for a
+    sigmoid gate, 1 and 0 for a tanh gate. Full arrays rather than broadcast
+    vectors: numpy's fastest loops are those over operands of one shape.
+    """
+    sigmoid = np.array([k == "s" for k in kinds])[:, None, None]
+    scale = np.where(sigmoid, 0.5, 1.0).astype(dtype)
+    shift = np.where(sigmoid, 0.5, 0.0).astype(dtype)
+    shape = (len(kinds), B, H)
+    return np.broadcast_to(scale, shape).copy(), np.broadcast_to(shift, shape).copy()
 
 
 # ---------------------------------------------------------------------------
@@ -258,6 +300,57 @@ def lstm_init(n_in, n_hidden, rng, dtype):
     params = _init_gates(n_in, n_hidden, 4, rng, dtype)
     params["b_h"][n_hidden : 2 * n_hidden] = 1.0
     return params
+
+
+def _lstm_weights(W_hh):
+    """``W_hh`` split into its gate blocks ``i, f, g, o``, shape ``(4, H, H)``."""
+    H = W_hh.shape[0]
+    return W_hh.reshape(H, 4, H).transpose(1, 0, 2).copy()
+
+
+def _lstm_loop(W4, X, Z, Hs, Cs, keeps):
+    """The LSTM recurrence over the steps of ``keeps``.
+
+    ``X[t]`` is the input projection of step t, gate-major ``(4, B, H)`` (a
+    strided view); ``Z[t]`` a contiguous ``(4, B, H)`` buffer for its gates
+    (it may share memory with ``X[t]``, which is read first). ``Hs`` and ``Cs``
+    hold ``n + 1`` arrays ``(B, H)``: the initial state, then where the state
+    after each step goes.
+    """
+    matmul, add, multiply, tanh, copyto = (
+        np.matmul,
+        np.add,
+        np.multiply,
+        np.tanh,
+        np.copyto,
+    )
+    B, H = Hs[0].shape
+    dtype = X.dtype
+    scale, shift = _affine_consts("ssts", B, H, dtype)
+    hW = np.empty((4, B, H), dtype=dtype)
+    ig = np.empty((B, H), dtype=dtype)
+    tc = np.empty((B, H), dtype=dtype)
+    # every per-step view made up front, by numpy rather than in the loop
+    if isinstance(Z, np.ndarray):
+        gates = Z[:, 0], Z[:, 1], Z[:, 2], Z[:, 3]
+    else:
+        gates = ([z[k] for z in Z] for k in range(4))
+    steps = zip(X, Z, *gates, Hs[:-1], Hs[1:], Cs[:-1], Cs[1:], keeps, strict=True)
+    for x, z, i, f, g, o, h_prev, h, c_prev, c, keep in steps:
+        matmul(h_prev, W4, hW)
+        add(hW, x, hW)
+        multiply(hW, scale, hW)
+        tanh(hW, z)
+        multiply(z, scale, z)
+        add(z, shift, z)
+        multiply(f, c_prev, c)
+        multiply(i, g, ig)
+        add(c, ig, c)
+        tanh(c, tc)
+        multiply(o, tc, h)
+        if keep is not None:
+            copyto(c, c_prev, where=keep)
+            copyto(h, h_prev, where=keep)
 
 
 def lstm_forward(
@@ -285,13 +378,18 @@ def lstm_forward(
         False at missing steps.
     activation : str, default=None
         Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
+    keep : bool, default=True
+        Keep what :func:`lstm_backward` needs. False (prediction) keeps
+        nothing but the outputs and a few per-step buffers.
+    overwrite_input : bool, default=False
+        Allow the cell to keep the gates in the memory of ``xproj``.
 
     Returns
     -------
     hs : ndarray of shape (T, B, H)
     state : tuple ``(h, c)`` of ndarrays of shape (B, H)
-    cache : tuple
-        Everything :func:`lstm_backward` needs.
+    cache : tuple or None
+        Everything :func:`lstm_backward` needs (None unless ``keep``).
 
     Notes
     -----
@@ -309,52 +407,48 @@ def lstm_forward(
     one: ``W_xh = weight_ih_l0.T``, ``W_hh = weight_hh_l0.T`` and
     ``b_h = bias_ih_l0 + bias_hh_l0``.
     """
-    W_hh = params["W_hh"]
     T, B, G = xproj.shape
     H = G // 4
     dtype = xproj.dtype
-    scale, slope, shift, _, _ = _gate_vectors("ssts", H, dtype)
-    W_s = W_hh * scale
+    W4 = _lstm_weights(params["W_hh"])
     missing, partial = _mask_steps(mask)
+    keeps = _step_keeps(T, missing, partial)
+    h0, c0 = state0
+    rows, blocks = _gate_major(xproj, 4)
 
-    # gates[t] holds the pre-activations, then (in place) the gate values
-    gates = np.multiply(xproj, scale, dtype=dtype)
+    if not keep:
+        # nothing is kept: the gates of every step go through one buffer
+        hs = np.empty((T, B, H), dtype=dtype)
+        cs = [np.empty((B, H), dtype=dtype) for _ in range(2)]
+        Cs = [c0] + [cs[t % 2] for t in range(T)]
+        Hs = [h0, *hs]
+        Z = [np.empty((4, B, H), dtype=dtype)] * T
+        _lstm_loop(W4, rows, Z, Hs, Cs, keeps)
+        h_T = Hs[T] if T else np.array(h0, dtype=dtype)
+        return hs, (h_T, np.array(Cs[T], dtype=dtype)), None
+
+    # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
+    # slab of gate k) into the memory of its input projection when allowed
+    if not overwrite_input or blocks is None:
+        blocks = np.empty((T, 4, B, H), dtype=dtype)
     # state histories with the initial state in row 0: the previous state of
     # step t is row t, so the backward pass reads it as a contiguous slice
     hs_full = np.empty((T + 1, B, H), dtype=dtype)
     cs_full = np.empty((T + 1, B, H), dtype=dtype)
-    hs_full[0] = state0[0]
-    cs_full[0] = state0[1]
-    tanh_c = np.empty((T, B, H), dtype=dtype)
-    hW = np.empty((B, G), dtype=dtype)
-    ig = np.empty((B, H), dtype=dtype)
-    for t in range(T):
-        h_prev, c_prev = hs_full[t], cs_full[t]
-        h, c, tc = hs_full[t + 1], cs_full[t + 1], tanh_c[t]
-        a = gates[t]
-        np.matmul(h_prev, W_s, out=hW)
-        a += hW
-        np.tanh(a, out=a)
-        a *= slope
-        a += shift
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        np.multiply(f, c_prev, out=c)
-        np.multiply(i, g, out=ig)
-        c += ig
-        np.tanh(c, out=tc)
-        np.multiply(o, tc, out=h)
-        if partial is not None and partial[t]:
-            keep = missing[t][:, None]
-            np.copyto(c, c_prev, where=keep)
-            np.copyto(h, h_prev, where=keep)
-    cache = (gates, hs_full, cs_full, tanh_c, missing, partial)
+    hs_full[0] = h0
+    cs_full[0] = c0
+    _lstm_loop(W4, rows, blocks, hs_full, cs_full, keeps)
+    cache = (blocks, hs_full, cs_full, missing, partial)
     return hs_full[1:], (hs_full[T], cs_full[T]), cache
 
 
 def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     """Exact backward pass through time of :func:`lstm_forward`.
 
-    Returns ``(dxproj, {"W_hh": dW_hh}, (dh0, dc0))``.
+    Returns ``(dxproj, {"W_hh": dW_hh}, (dh0, dc0))``. With
+    ``overwrite_dhs=True`` the cell may use ``dhs`` as scratch and spends the
+    cache: ``dxproj`` takes the memory of the gates, so the cache serves one
+    backward pass only.
 
     Notes
     -----
@@ -367,64 +461,98 @@ def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
 
     The factors that do not depend on ``dh`` or ``dc`` are computed for a
     block of steps at once before the time loop runs through the block, so
-    that each step costs one matrix product and a few element-wise
+    that each step costs one matrix product and five element-wise
     operations.
     """
-    W_hh = params["W_hh"]
-    gates, hs_full, cs_full, tanh_c, missing, partial = cache
-    T, B, G = gates.shape
-    H = G // 4
+    matmul, add, multiply, subtract, copyto = (
+        np.matmul,
+        np.add,
+        np.multiply,
+        np.subtract,
+        np.copyto,
+    )
+    gates, hs_full, cs_full, missing, partial = cache
+    T, _, B, H = gates.shape
     dtype = gates.dtype
-    _, _, _, dslope, dshift = _gate_vectors("ssts", H, dtype)
     cut = _cut_points(T, truncate).tolist()
-    W_hh_T = np.ascontiguousarray(W_hh.T)
-    blocks, size = _time_blocks(T, B * G * dtype.itemsize)
+    keeps = _step_keeps(T, missing, partial)
+    active = _active_steps(dhs)
+    W_hh_T = np.ascontiguousarray(params["W_hh"].T)
+    blocks, size = _time_blocks(T, 4 * B * H * dtype.itemsize)
 
-    da = np.empty_like(gates)  # the local factors first, then dxproj
-    q_block = np.empty((min(size, T), B, H), dtype=dtype)
-    dh = np.empty((B, H), dtype=dtype)
+    if overwrite_dhs:
+        # the cache is spent: da of step t goes where its gates were
+        dx = gates.view()
+        dx.shape = (T, B, 4 * H)
+    else:
+        dx = np.empty((T, B, 4 * H), dtype=dtype)
+    dxg = _gate_major(dx, 4)[0]
+    size = min(size, T)
+    K_block = np.empty((size, 4, B, H), dtype=dtype)
+    q_block = np.empty((size, B, H), dtype=dtype)
+    dh_buf = np.empty((B, H), dtype=dtype)
     dc = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)
     dc_next = np.zeros((B, H), dtype=dtype)
-    f = gates[..., H : 2 * H]
     for start, stop in blocks:
-        # da = (local factor) * dc for i, f, g and * dh for o
-        a, d = gates[start:stop], da[start:stop]
-        np.subtract(dslope, a, out=d)
-        d *= a
-        d += dshift
-        d[..., :H] *= a[..., 2 * H : 3 * H]
-        d[..., H : 2 * H] *= cs_full[start:stop]
-        d[..., 2 * H : 3 * H] *= a[..., :H]
-        d[..., 3 * H :] *= tanh_c[start:stop]
-        # dc gets dh * q with q = o * (1 - tanh(c)^2)
-        q = q_block[: stop - start]
-        np.multiply(tanh_c[start:stop], tanh_c[start:stop], out=q)
-        np.subtract(1.0, q, out=q)
-        q *= a[..., 3 * H :]
+        n = stop - start
+        z = gates[start:stop]
+        K, q = K_block[:n], q_block[:n]
+        # K = the local factors [i (1 - i) g, f (1 - f) c_{t-1}, (1 - g^2) i,
+        # o (1 - o) tanh(c_t)]
+        multiply(z, z, out=K)
+        subtract(z[:, :2], K[:, :2], out=K[:, :2])
+        subtract(z[:, 3], K[:, 3], out=K[:, 3])
+        subtract(1.0, K[:, 2], out=K[:, 2])
+        multiply(K[:, 0::2], z[:, 2::-2], out=K[:, 0::2])
+        multiply(K[:, 1], cs_full[start:stop], out=K[:, 1])
+        tc = np.tanh(cs_full[start + 1 : stop + 1], out=q)
+        multiply(K[:, 3], tc, out=K[:, 3])
+        # dc gets dh * q with q = o (1 - tanh(c_t)^2) = o - h_t tanh(c_t)
+        multiply(hs_full[start + 1 : stop + 1], tc, out=q)
+        subtract(z[:, 3], q, out=q)
         if missing is not None:
-            d[missing[start:stop]] = 0.0
-            q[missing[start:stop]] = 0.0
+            m = missing[start:stop]
+            K.transpose(0, 2, 1, 3)[m] = 0.0
+            q[m] = 0.0
 
-        for t in range(stop - 1, start - 1, -1):
-            np.add(dhs[t], dh_next, out=dh)
-            np.multiply(dh, q[t - start], out=dc)
-            dc += dc_next
-            da_t = da[t]
-            da_blocks = da_t.reshape(B, 4, H)
-            da_blocks[:, :3] *= dc[:, None, :]
-            da_blocks[:, 3] *= dh
-            np.multiply(dc, f[t], out=dc_next)
-            np.matmul(da_t, W_hh_T, out=dh_next)
-            if partial is not None and partial[t]:
-                keep = missing[t][:, None]
-                np.copyto(dh_next, dh, where=keep)
-                np.copyto(dc_next, dc, where=keep)
+        steps = zip(
+            range(stop - 1, start - 1, -1),
+            K[::-1, :3],
+            K[::-1, 3],
+            q[::-1],
+            z[::-1, 1],
+            dx[start:stop][::-1],
+            dxg[start:stop, :3][::-1],
+            dxg[start:stop, 3][::-1],
+            strict=True,
+        )
+        for t, k_ifg, k_o, q_t, f, da, da_ifg, da_o in steps:
+            keep = keeps[t]
+            if active[t] or keep is not None:
+                add(dhs[t], dh_next, dh_buf)
+                dh = dh_buf
+            else:
+                dh = dh_next
+            multiply(dh, q_t, dc)
+            add(dc, dc_next, dc)
+            multiply(dc, f, dc_next)
+            # da, written straight into dxproj (laid out i, f, g, o)
+            multiply(k_ifg, dc, da_ifg)
+            multiply(k_o, dh, da_o)
+            matmul(da, W_hh_T, dh_next)
+            if keep is not None:
+                copyto(dh_next, dh, where=keep)
+                copyto(dc_next, dc, where=keep)
             if cut[t]:
                 dh_next.fill(0.0)
                 dc_next.fill(0.0)
-    dW_hh = hs_full[:-1].reshape(T * B, H).T @ da.reshape(T * B, G)
-    return da, {"W_hh": dW_hh}, (dh_next, dc_next)
+    # dW_hh = sum_t h_{t-1}.T @ da_t, one product; BLAS is faster at it as
+    # (da.T @ h).T than as h.T @ da
+    dW_hh = np.ascontiguousarray(
+        (dx.reshape(T * B, 4 * H).T @ hs_full[:-1].reshape(T * B, H)).T
+    )
+    return dx, {"W_hh": dW_hh}, (dh_next, dc_next)
 
 
 # ---------------------------------------------------------------------------
@@ -441,6 +569,68 @@ def gru_init(n_in, n_hidden, rng, dtype):
     params = _init_gates(n_in, n_hidden, 3, rng, dtype)
     params["b_hn"] = np.zeros(n_hidden, dtype=dtype)
     return params
+
+
+def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place):
+    """The GRU recurrence over the steps of ``keeps``.
+
+    ``X[t]`` is the input projection of step t, gate-major ``(3, B, H)`` (a
+    strided view); ``Z[t]`` a contiguous ``(3, B, H)`` buffer for its gates
+    ``r, z, n``, which shares memory with ``X[t]`` when ``in_place``.
+    ``S[t]`` gets ``h_{t-1} W_hh[n] + b_hn``. ``Hs`` holds ``n + 1`` arrays
+    ``(B, H)``: the initial state, then where ``h_t`` goes.
+    """
+    matmul, add, multiply, subtract, tanh, copyto = (
+        np.matmul,
+        np.add,
+        np.multiply,
+        np.subtract,
+        np.tanh,
+        np.copyto,
+    )
+    B, H = Hs[0].shape
+    dtype = X.dtype
+    half = np.full((2, B, H), 0.5, dtype=dtype)
+    bias = np.empty((B, H), dtype=dtype)
+    bias[...] = b_hn
+    hW = np.empty((3, B, H), dtype=dtype)
+    rz, hW_n = hW[:2], hW[2]
+    rp = np.empty((B, H), dtype=dtype)
+    # every per-step view made up front, by numpy rather than in the loop
+    if isinstance(Z, np.ndarray):
+        gates = Z[:, :2], Z[:, 0], Z[:, 1], Z[:, 2]
+    else:
+        gates = (
+            [z[:2] for z in Z],
+            [z[0] for z in Z],
+            [z[1] for z in Z],
+            [z[2] for z in Z],
+        )
+    if in_place:
+        # the gates go where the input projection of the step is: r and z
+        # wait in the scratch until its n block has been read
+        gates = (gates[0], [hW[0]] * len(keeps), *gates[2:])
+    steps = zip(X[:, :2], X[:, 2], *gates, S, Hs[:-1], Hs[1:], keeps, strict=True)
+    for x_rz, x_n, rz_t, r, z, n, s, h_prev, h, keep in steps:
+        matmul(h_prev, W3, hW)
+        add(hW_n, bias, s)
+        # r and z: sigmoid(a) = 0.5 * tanh(a / 2) + 0.5
+        add(rz, x_rz, rz)
+        multiply(rz, half, rz)
+        tanh(rz, rz)
+        multiply(rz, half, rz)
+        add(rz, half, rz if in_place else rz_t)
+        multiply(r, s, rp)
+        add(x_n, rp, rp)
+        tanh(rp, n)
+        if in_place:
+            copyto(rz_t, rz)
+        # h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
+        subtract(h_prev, n, h)
+        multiply(h, z, h)
+        add(h, n, h)
+        if keep is not None:
+            copyto(h, h_prev, where=keep)
 
 
 def gru_forward(
@@ -467,13 +657,18 @@ def gru_forward(
         False at missing steps.
     activation : str, default=None
         Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
+    keep : bool, default=True
+        Keep what :func:`gru_backward` needs. False (prediction) keeps
+        nothing but the outputs and a few per-step buffers.
+    overwrite_input : bool, default=False
+        Allow the cell to keep the gates in the memory of ``xproj``.
 
     Returns
     -------
     hs : ndarray of shape (T, B, H)
     state : tuple ``(h,)`` of an ndarray of shape (B, H)
-    cache : tuple
-        Everything :func:`gru_backward` needs.
+    cache : tuple or None
+        Everything :func:`gru_backward` needs (None unless ``keep``).
 
     Notes
     -----
@@ -493,50 +688,46 @@ def gru_forward(
     ``b_h = bias_ih_l0 + [bias_hh_l0[r], bias_hh_l0[z], 0]`` and
     ``b_hn = bias_hh_l0[n]``.
     """
-    W_hh, b_hn = params["W_hh"], params["b_hn"]
     T, B, G = xproj.shape
     H = G // 3
     dtype = xproj.dtype
-    scale = _gate_vectors("sst", H, dtype)[0]
-    W_s = W_hh * scale
+    W_hh = params["W_hh"]
+    W3 = W_hh.reshape(H, 3, H).transpose(1, 0, 2).copy()
+    b_hn = params["b_hn"]
     missing, partial = _mask_steps(mask)
+    keeps = _step_keeps(T, missing, partial)
+    rows, blocks = _gate_major(xproj, 3)
 
-    # gates[t] holds the input part of the pre-activations, then the gates
-    gates = np.multiply(xproj, scale, dtype=dtype)
+    if not keep:
+        # nothing is kept: the gates of every step go through one buffer
+        hs = np.empty((T, B, H), dtype=dtype)
+        Hs = [state0[0], *hs]
+        Z = [np.empty((3, B, H), dtype=dtype)] * T
+        S = [np.empty((B, H), dtype=dtype)] * T
+        _gru_loop(W3, b_hn, rows, Z, Hs, S, keeps, False)
+        return hs, (Hs[T] if T else np.array(Hs[0], dtype=dtype),), None
+
+    # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
+    # slab of gate k) into the memory of its input projection when allowed
+    in_place = overwrite_input and blocks is not None
+    if not in_place:
+        blocks = np.empty((T, 3, B, H), dtype=dtype)
     hs_full = np.empty((T + 1, B, H), dtype=dtype)
     hs_full[0] = state0[0]
     # p_t[n] + b_hn, which the backward pass needs for the reset gate
     hpn = np.empty((T, B, H), dtype=dtype)
-    hW = np.empty((B, G), dtype=dtype)
-    rp = np.empty((B, H), dtype=dtype)
-    for t in range(T):
-        h_prev, h = hs_full[t], hs_full[t + 1]
-        a = gates[t]
-        np.matmul(h_prev, W_s, out=hW)
-        rz = a[:, : 2 * H]
-        rz += hW[:, : 2 * H]
-        np.tanh(rz, out=rz)
-        rz *= 0.5
-        rz += 0.5
-        r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-        np.add(hW[:, 2 * H :], b_hn, out=hpn[t])
-        np.multiply(r, hpn[t], out=rp)
-        n += rp
-        np.tanh(n, out=n)
-        # (1 - z) * n + z * h_prev  ==  n + z * (h_prev - n)
-        np.subtract(h_prev, n, out=h)
-        h *= z
-        h += n
-        if partial is not None and partial[t]:
-            np.copyto(h, h_prev, where=missing[t][:, None])
-    cache = (gates, hs_full, hpn, missing, partial)
+    _gru_loop(W3, b_hn, rows, blocks, hs_full, hpn, keeps, in_place)
+    cache = (blocks, hs_full, hpn, missing, partial)
     return hs_full[1:], (hs_full[T],), cache
 
 
 def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     """Exact backward pass through time of :func:`gru_forward`.
 
-    Returns ``(dxproj, {"W_hh": dW_hh, "b_hn": db_hn}, (dh0,))``.
+    Returns ``(dxproj, {"W_hh": dW_hh, "b_hn": db_hn}, (dh0,))``. With
+    ``overwrite_dhs=True`` the cell uses ``dhs`` as scratch and spends the
+    cache: ``dxproj`` takes the memory of the gates, so the cache serves one
+    backward pass only.
 
     Notes
     -----
@@ -548,69 +739,101 @@ def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         dp   = [da_r, da_z, r * da_n]
         dh_next = dh * z + dp @ W_hh.T
 
-    ``dxproj = [da_r, da_z, da_n]`` differs from ``dp`` in the ``n`` block, so
+    ``dxproj = [da_r, da_z, da_n]`` differs from ``dp`` in the ``n`` block;
     the recurrent gradients ``dW_hh = sum_t h_{t-1}.T @ dp_t`` and
-    ``db_hn = sum_t dp_t[n]`` come from their own array. Every factor of
-    ``dp`` but ``dh`` is computed for a block of steps at once before the
-    time loop runs through the block.
+    ``db_hn = sum_t dp_t[n]`` come from ``dp``, which is then turned into
+    ``dxproj``. Every factor of ``dp`` but ``dh`` is computed for a block of
+    steps at once before the time loop runs through the block.
     """
-    W_hh = params["W_hh"]
+    matmul, add, multiply, subtract, copyto = (
+        np.matmul,
+        np.add,
+        np.multiply,
+        np.subtract,
+        np.copyto,
+    )
     gates, hs_full, hpn, missing, partial = cache
-    T, B, G = gates.shape
-    H = G // 3
+    T, _, B, H = gates.shape
+    G = 3 * H
     dtype = gates.dtype
     cut = _cut_points(T, truncate).tolist()
-    W_hh_T = np.ascontiguousarray(W_hh.T)
-    blocks, size = _time_blocks(T, B * G * dtype.itemsize)
-    r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+    keeps = _step_keeps(T, missing, partial)
+    active = _active_steps(dhs)
+    W_hh_T = np.ascontiguousarray(params["W_hh"].T)
+    blocks, size = _time_blocks(T, 4 * B * H * dtype.itemsize)
     h_prev = hs_full[:-1]
 
-    dp = np.empty((T, B, G), dtype=dtype)  # the local factors first, then dp
-    dx = np.empty((T, B, G), dtype=dtype)
-    dh_block = np.empty((min(size, T), B, H), dtype=dtype)  # scratch, then dh
+    if overwrite_dhs:
+        # dp of step t goes where its gates were, da_n where dhs[t] was
+        dp = gates.view()
+        dp.shape = (T, B, G)
+        dxn = dhs
+    else:
+        dp = np.empty((T, B, G), dtype=dtype)
+        dxn = np.empty((T, B, H), dtype=dtype)
+    dpg = _gate_major(dp, 3)[0]
+    size = min(size, T)
+    K_block = np.empty((size, 4, B, H), dtype=dtype)
+    D_block = np.empty((size, 2, B, H), dtype=dtype)
+    dh_buf = np.empty((B, H), dtype=dtype)
     dhz = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)
     for start, stop in blocks:
-        # dp = (local factor) * dh; dx's n block holds (1 - z) * (1 - n^2)
-        blk = slice(start, stop)
-        scratch = dh_block[: stop - start]
-        kn = dx[blk, :, 2 * H :]
-        np.multiply(n[blk], n[blk], out=kn)
-        np.subtract(1.0, kn, out=kn)
-        np.subtract(1.0, z[blk], out=scratch)
-        kn *= scratch
-        np.multiply(kn, r[blk], out=dp[blk, :, 2 * H :])
-        np.subtract(1.0, r[blk], out=scratch)
-        scratch *= r[blk]
-        scratch *= hpn[blk]
-        np.multiply(scratch, kn, out=dp[blk, :, :H])
-        kz = dp[blk, :, H : 2 * H]
-        np.subtract(h_prev[blk], n[blk], out=kz)
-        np.subtract(1.0, z[blk], out=scratch)
-        scratch *= z[blk]
-        kz *= scratch
+        n_steps = stop - start
+        g = gates[start:stop]
+        r, z, n = g[:, 0], g[:, 1], g[:, 2]
+        # K = [dp_r, dp_z, dp_n, da_n] / dh
+        K, D = K_block[:n_steps], D_block[:n_steps]
+        kn = K[:, 3]
+        multiply(n, n, out=kn)
+        subtract(1.0, kn, out=kn)
+        subtract(1.0, z, out=D[:, 0])
+        multiply(kn, D[:, 0], out=kn)
+        multiply(r, kn, out=K[:, 2])
+        # r (1 - r) and z (1 - z)
+        multiply(g[:, :2], g[:, :2], out=D)
+        subtract(g[:, :2], D, out=D)
+        multiply(D[:, 0], hpn[start:stop], out=K[:, 0])
+        multiply(K[:, 0], kn, out=K[:, 0])
+        subtract(h_prev[start:stop], n, out=K[:, 1])
+        multiply(K[:, 1], D[:, 1], out=K[:, 1])
         if missing is not None:
-            dp[blk][missing[blk]] = 0.0
-            dx[blk][missing[blk]] = 0.0
+            K.transpose(0, 2, 1, 3)[missing[start:stop]] = 0.0
 
-        for t in range(stop - 1, start - 1, -1):
-            dh = dh_block[t - start]
-            np.add(dhs[t], dh_next, out=dh)
-            dp_t = dp[t]
-            dp_blocks = dp_t.reshape(B, 3, H)
-            dp_blocks *= dh[:, None, :]
-            np.matmul(dp_t, W_hh_T, out=dh_next)
-            np.multiply(dh, z[t], out=dhz)
-            dh_next += dhz
-            if partial is not None and partial[t]:
-                np.copyto(dh_next, dh, where=missing[t][:, None])
+        steps = zip(
+            range(stop - 1, start - 1, -1),
+            K[::-1, :3],
+            K[::-1, 3],
+            z[::-1],
+            dp[start:stop][::-1],
+            dpg[start:stop][::-1],
+            dxn[start:stop][::-1],
+            strict=True,
+        )
+        for t, k_p, k_n, z_t, dp_t, dp_tg, dxn_t in steps:
+            keep = keeps[t]
+            if active[t] or keep is not None:
+                add(dhs[t], dh_next, dh_buf)
+                dh = dh_buf
+            else:
+                dh = dh_next
+            multiply(dh, z_t, dhz)
+            multiply(k_p, dh, dp_tg)
+            multiply(k_n, dh, dxn_t)
+            matmul(dp_t, W_hh_T, dh_next)
+            add(dh_next, dhz, dh_next)
+            if keep is not None:
+                copyto(dh_next, dh, where=keep)
             if cut[t]:
                 dh_next.fill(0.0)
-        dx[blk, :, : 2 * H] = dp[blk, :, : 2 * H]
-        dx[blk, :, 2 * H :] *= dh_block[: stop - start]
-    dp_flat = dp.reshape(T * B, G)
-    dW_hh = h_prev.reshape(T * B, H).T @ dp_flat
-    db_hn = dp_flat[:, 2 * H :].sum(axis=0)
+    # dW_hh = sum_t h_{t-1}.T @ dp_t, one product; BLAS is faster at it as
+    # (dp.T @ h).T than as h.T @ dp
+    dp2 = dp.reshape(T * B, G)
+    dW_hh = np.ascontiguousarray((dp2.T @ h_prev.reshape(T * B, H)).T)
+    db_hn = dp2[:, 2 * H :].sum(axis=0)
+    # dxproj is dp with da_n in the n block
+    dx = dp
+    copyto(_gate_major(dx, 3)[0][:, 2], dxn)
     return dx, {"W_hh": dW_hh, "b_hn": db_hn}, (dh_next,)
 
 

@@ -270,6 +270,122 @@ def test_blocked_backward_gives_the_same_gradients(cell, steps_per_block, monkey
 
 
 # ---------------------------------------------------------------------------
+# prediction without a cache, and buffers handed over to the cell
+
+
+def project(params, X):
+    return X @ params["W_xh"] + params["b_h"]
+
+
+def assert_same_backward(got, ref):
+    assert_array_equal(got[0], ref[0])
+    assert got[1].keys() == ref[1].keys()
+    for key in ref[1]:
+        assert_array_equal(got[1][key], ref[1][key])
+    for g, r in zip(got[2], ref[2], strict=True):
+        assert_array_equal(g, r)
+
+
+@pytest.mark.parametrize("T", [0, 1, 7])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask_kind", ["none", "gaps"])
+@pytest.mark.parametrize(("cell", "activation"), CELL_CASES, ids=CELL_IDS)
+def test_forward_without_cache_gives_the_same_outputs(
+    cell, activation, mask_kind, dtype, T
+):
+    forward = CELLS[cell][1]
+    params, X, state0, _, _ = make_problem(cell, T=T, B=4, H=5, dtype=dtype)
+    mask = make_mask(T, 4, mask_kind) if T >= 3 else None
+    xproj = project(params, X)
+    hs, state, _ = forward(params, xproj.copy(), state0, mask, activation)
+    for overwrite in (False, True):
+        x = xproj.copy()
+        hs2, state2, cache = forward(
+            params, x, state0, mask, activation, keep=False, overwrite_input=overwrite
+        )
+        assert cache is None
+        assert hs2.dtype == dtype
+        assert_array_equal(hs2, hs)
+        for s2, s in zip(state2, state, strict=True):
+            assert s2.dtype == dtype
+            assert_array_equal(s2, s)
+        if not overwrite:
+            assert_array_equal(x, xproj)
+
+
+@pytest.mark.parametrize("mask_kind", ["none", "gaps"])
+@pytest.mark.parametrize(("cell", "activation"), CELL_CASES, ids=CELL_IDS)
+def test_overwrite_flags_give_the_same_results(cell, activation, mask_kind):
+    _, forward, backward, _ = CELLS[cell]
+    params, X, state0, A, _ = make_problem(cell, T=6, dtype=np.float32)
+    mask = make_mask(6, 3, mask_kind)
+    xproj = project(params, X)
+    for truncate in (None, 2):
+        hs, state, cache = forward(params, xproj.copy(), state0, mask, activation)
+        hs, state = hs.copy(), tuple(s.copy() for s in state)
+        ref = backward(params, A, cache, truncate)
+        # the buffers are the caller's last use of them: a fresh forward
+        # pass for the backward pass that may spend its cache
+        hs2, state2, cache2 = forward(
+            params, xproj.copy(), state0, mask, activation, overwrite_input=True
+        )
+        assert_array_equal(hs2, hs)
+        for s2, s in zip(state2, state, strict=True):
+            assert_array_equal(s2, s)
+        got = backward(params, A.copy(), cache2, truncate, overwrite_dhs=True)
+        assert_same_backward(got, ref)
+
+
+@pytest.mark.parametrize(("cell", "activation"), CELL_CASES, ids=CELL_IDS)
+def test_overwrite_flags_accept_strided_buffers(cell, activation):
+    # the network hands the reverse direction xproj[::-1] and, with two
+    # directions, dhs as a reversed slice of a wider array; an xproj whose
+    # steps are not contiguous cannot hold the gates and must still work
+    _, forward, backward, _ = CELLS[cell]
+    params, X, state0, A, _ = make_problem(cell, T=6, B=3, H=4)
+    mask = make_mask(6, 3, "gaps")
+    xproj = project(params, X)
+    hs, state, cache = forward(params, xproj.copy(), state0, mask, activation)
+    hs, state = hs.copy(), tuple(s.copy() for s in state)
+    ref = backward(params, A, cache, 2)
+    G = xproj.shape[2]
+    wide = np.zeros(xproj.shape[:2] + (2 * G,))
+    wide[:, :, G:] = xproj
+    reversed_x = np.ascontiguousarray(xproj[::-1])[::-1]
+    for x in (reversed_x, wide[:, :, G:]):
+        hs2, state2, cache2 = forward(
+            params, x, state0, mask, activation, overwrite_input=True
+        )
+        assert_array_equal(hs2, hs)
+        for s2, s in zip(state2, state, strict=True):
+            assert_array_equal(s2, s)
+        two = np.zeros(A.shape[:2] + (2 * A.shape[2],))
+        two[::-1, :, : A.shape[2]] = A
+        dhs = two[::-1, :, : A.shape[2]]
+        got = backward(params, dhs, cache2, 2, overwrite_dhs=True)
+        assert_same_backward(got, ref)
+
+
+@pytest.mark.parametrize("T", [20, 40])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_forward_without_cache_needs_little_memory(cell, T):
+    # beyond the (T, B, H) output, prediction keeps buffers for one step,
+    # whatever the length of the sequences
+    tracemalloc = pytest.importorskip("tracemalloc")
+    B, H = 64, 32
+    params, X, state0, _, _ = make_problem(cell, T=T, B=B, H=H, dtype=np.float32)
+    for overwrite in (False, True):
+        xproj = project(params, X)
+        tracemalloc.start()
+        hs, _, _ = CELLS[cell][1](
+            params, xproj, state0, keep=False, overwrite_input=overwrite
+        )
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak - hs.nbytes <= 9 * xproj[0].nbytes
+
+
+# ---------------------------------------------------------------------------
 # dtypes and masking
 
 
