@@ -37,7 +37,7 @@ _OPTIONAL_MODULES = {"dask", "distributed", "matplotlib", "torch"}
 
 # pages the index links to that a checkout may not hold yet; links to them are
 # checked once they exist
-_OPTIONAL_PAGES = {"performance.md"}
+_OPTIONAL_PAGES = set()
 
 
 def python_blocks(page):

@@ -26,6 +26,13 @@ needs to know which cell it runs:
     chunks of ``k`` steps counted back from its end and no gradient crosses
     a chunk boundary.
 
+Two keyword flags let the network save memory and passes: ``forward(...,
+keep=False)`` returns no cache (prediction: no backward follows) and
+``overwrite_input=True`` lets the cell use ``xproj`` as its own buffer;
+``backward(..., overwrite_dhs=True)`` lets it use ``dhs`` as scratch, and then
+a cache serves one backward pass only. The network passes arrays it never
+reads again; by default nothing given is modified.
+
 Cells keep no state between calls; all arrays keep the dtype they are given.
 """
 
