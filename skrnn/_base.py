@@ -627,9 +627,10 @@ class BaseRNN(BaseEstimator):
 
         states = None
         if not spec.return_sequences:
-            # only the last chunk reaches the output: run the others for state
-            for a, b in bounds[:-1]:
-                _, _, states = network.forward(
+            # only the last chunk reaches the output: the others run for
+            # their final state and keep nothing for a backward pass
+            for i, (a, b) in enumerate(bounds):
+                out, cache, states = network.forward(
                     params,
                     spec,
                     Xb[a:b],
@@ -637,18 +638,8 @@ class BaseRNN(BaseEstimator):
                     states=states,
                     train=True,
                     rng=self._rng,
-                    keep=False,
+                    keep=i == len(bounds) - 1,
                 )
-            a, b = bounds[-1]
-            out, cache, _ = network.forward(
-                params,
-                spec,
-                Xb[a:b],
-                mask_of(a, b),
-                states=states,
-                train=True,
-                rng=self._rng,
-            )
             loss, d_out = self._loss(out, tb, wb, mask_of(a, b))
             grads, _ = network.backward(params, spec, d_out, cache)
             return loss, grads
