@@ -98,13 +98,36 @@ def _dropout_mask(shape, rate, rng, dtype):
     return keep.astype(dtype) / dtype.type(1.0 - rate)
 
 
-def _project(inp2d, W_xh, b_h):
-    """The input projection of every step at once, ``inp2d @ W_xh + b_h``."""
-    if inp2d.shape[1] == 1:
-        # one feature per step: a broadcast product beats BLAS's rank-1 gemm
-        out = np.multiply(inp2d, W_xh[0])
-    else:
-        out = inp2d @ W_xh
+# Inputs with at most this many features per step are projected as
+# ``[X, 1] @ [W_xh; b_h]``: one product that adds the bias on the way, about
+# twice as fast as a product and a separate pass for the bias when the
+# product is thin (one feature: a rank-1 product, slow in BLAS). Wider inputs
+# gain nothing from it and would pay for the copy.
+_BIAS_COLUMN_MAX_FEATURES = 64
+
+
+def _with_ones(inp2d):
+    """``inp2d`` with a column of ones appended, or None when it is too wide."""
+    n, F = inp2d.shape
+    if F > _BIAS_COLUMN_MAX_FEATURES:
+        return None
+    out = np.empty((n, F + 1), dtype=inp2d.dtype)
+    out[:, :F] = inp2d
+    out[:, F] = 1.0
+    return out
+
+
+def _project(inp2d, W_xh, b_h, inp_ones=None):
+    """The input projection of every step at once, ``inp2d @ W_xh + b_h``.
+
+    ``inp_ones`` is :func:`_with_ones` of ``inp2d`` or None.
+    """
+    if inp_ones is not None:
+        W = np.empty((W_xh.shape[0] + 1, W_xh.shape[1]), dtype=W_xh.dtype)
+        W[:-1] = W_xh
+        W[-1] = b_h
+        return inp_ones @ W
+    out = inp2d @ W_xh
     out += b_h
     return out
 
@@ -155,13 +178,14 @@ def forward(
             inp = inp * drop_mask
         F = inp.shape[2]
         inp2d = inp.reshape(T * B, F)
+        inp_ones = _with_ones(inp2d)
         n_dir = len(spec.directions)
         out = np.empty((T, B, H * n_dir), dtype=dtype) if n_dir > 1 else None
         cell_caches = []
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
-            xproj = _project(inp2d, p["W_xh"], p["b_h"]).reshape(T, B, -1)
+            xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones).reshape(T, B, -1)
             m = mask
             if d == 1:
                 # the reverse direction reads the sequence backwards; views only
