@@ -37,6 +37,7 @@ Cells keep no state between calls; all arrays keep the dtype they are given.
 """
 
 import numpy as np
+from scipy.linalg import blas as _scipy_blas
 
 # ---------------------------------------------------------------------------
 # activations, each with its derivative written in terms of its output
@@ -295,6 +296,22 @@ def _affine_consts(kinds, B, H, dtype):
 
 # ---------------------------------------------------------------------------
 # LSTM
+#
+# Training runs gate-major, as described above. Prediction, which keeps no
+# cache, runs "batch-major": the gates of step t are the (B, 4H) block of
+# that step's input projection, gates side by side in each row, so that one
+# BLAS call per step both multiplies and adds: ``gemm`` with ``beta = 1``
+# accumulates ``h_{t-1} W_hh`` into the projection where it lies. numpy's
+# ``matmul`` has no such form; scipy's BLAS wrappers have, and scikit-learn
+# brings scipy. (Training keeps gate-major because its backward pass reads
+# the gates many times: contiguous slabs pay for themselves there.)
+#
+# The prediction path also folds the halving of the sigmoid gates'
+# pre-activations into the weights: it multiplies by ``W_hh`` with its
+# sigmoid columns halved, and the input projection arrives halved in those
+# columns too (``prescaled=True``: the network projects with
+# :func:`input_scale`) or is halved once for all steps. Halving is exact in
+# binary floating point.
 
 
 def lstm_init(n_in, n_hidden, rng, dtype):
@@ -360,6 +377,94 @@ def _lstm_loop(W4, X, Z, Hs, Cs, keeps):
             copyto(h, h_prev, where=keep)
 
 
+def _gate_scale(kinds, n_hidden, dtype):
+    """Per column, 0.5 for a sigmoid gate (``"s"``) and 1 for a tanh gate."""
+    return np.repeat([0.5 if k == "s" else 1.0 for k in kinds], n_hidden).astype(dtype)
+
+
+def _accumulating_product(dtype, n_rows):
+    """``gemm(1, W.T, h.T, 1, z.T, 0, 0, 1)``: ``z += h @ W`` in place.
+
+    ``W``, ``h`` and ``z`` are C-contiguous, so their transposes are the
+    Fortran-ordered arrays BLAS reads and writes without a copy. For dtypes
+    without a BLAS routine, and for empty batches, the same in numpy.
+    """
+    if n_rows and dtype in (np.float32, np.float64):
+        return _scipy_blas.get_blas_funcs("gemm", dtype=dtype)
+    return _numpy_gemm
+
+
+def _numpy_gemm(alpha, a, b, beta, c, trans_a, trans_b, overwrite_c):
+    c += a @ b
+    return c
+
+
+def _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source=None):
+    """The LSTM recurrence, gates computed in ``Z`` where the inputs are.
+
+    ``Z[t]`` is a C-contiguous ``(B, 4H)`` array holding the prescaled input
+    projection of step t; it is turned into the gates ``i, f, g, o``. With
+    ``source``, a pair ``(X, factor)``, ``Z[t]`` is first set to
+    ``X[t] * factor`` (``factor`` None: a copy).
+    ``W_T`` is the transpose of the prescaled ``W_hh``. ``Hs`` and ``Cs``
+    hold ``n + 1`` C-contiguous arrays ``(B, H)``: the initial state, then
+    where the state after each step goes.
+    """
+    add, multiply, tanh, copyto = np.add, np.multiply, np.tanh, np.copyto
+    B, H = Hs[0].shape
+    dtype = Hs[0].dtype
+    kinds = _gate_scale("ssts", H, dtype)
+    # full-size constants: numpy's fastest loops have operands of one shape
+    scale = np.broadcast_to(kinds, (B, 4 * H)).copy()
+    shift = np.broadcast_to(
+        np.where(kinds == 1.0, 0.0, 0.5).astype(dtype), (B, 4 * H)
+    ).copy()
+    ig = np.empty((B, H), dtype=dtype)
+    tc = np.empty((B, H), dtype=dtype)
+    # every per-step view made up front, by numpy rather than in the loop
+    gates = [[z[:, k * H : (k + 1) * H] for z in Z] for k in range(4)]
+    steps = zip(
+        Z,
+        [z.T for z in Z],
+        *gates,
+        Hs[:-1],
+        [h.T for h in Hs[:-1]],
+        Hs[1:],
+        Cs[:-1],
+        Cs[1:],
+        keeps,
+        strict=True,
+    )
+    X, factor = source if source is not None else ([None] * len(keeps), None)
+    for x, (z, z_T, i, f, g, o, h_prev, h_prev_T, h, c_prev, c, keep) in zip(
+        X, steps, strict=True
+    ):
+        if x is not None:
+            if factor is None:
+                copyto(z, x)
+            else:
+                multiply(x, factor, z)
+        gemm(1.0, W_T, h_prev_T, 1.0, z_T, 0, 0, 1)
+        tanh(z, z)
+        multiply(z, scale, z)
+        add(z, shift, z)
+        multiply(f, c_prev, c)
+        multiply(i, g, ig)
+        add(c, ig, c)
+        tanh(c, tc)
+        multiply(o, tc, h)
+        if keep is not None:
+            copyto(c, c_prev, where=keep)
+            copyto(h, h_prev, where=keep)
+
+
+def _step_contiguous(a):
+    """Whether every ``a[t]`` of a ``(T, B, G)`` array is C-contiguous."""
+    T, B, G = a.shape
+    item = a.itemsize
+    return (B <= 1 or a.strides[1] == G * item) and (G <= 1 or a.strides[2] == item)
+
+
 def lstm_forward(
     params,
     xproj,
@@ -369,6 +474,7 @@ def lstm_forward(
     *,
     keep=True,
     overwrite_input=False,
+    prescaled=False,
 ):
     """Run the LSTM cell over a sequence.
 
@@ -390,6 +496,8 @@ def lstm_forward(
         nothing but the outputs and a few per-step buffers.
     overwrite_input : bool, default=False
         Allow the cell to keep the gates in the memory of ``xproj``.
+    prescaled : bool, default=False
+        ``xproj`` holds ``(X @ W_xh + b_h) * input_scale("lstm", H)``.
 
     Returns
     -------
@@ -417,22 +525,36 @@ def lstm_forward(
     T, B, G = xproj.shape
     H = G // 4
     dtype = xproj.dtype
-    W4 = _lstm_weights(params["W_hh"])
     missing, partial = _mask_steps(mask)
     keeps = _step_keeps(T, missing, partial)
-    h0, c0 = state0
-    rows, blocks = _gate_major(xproj, 4)
+    scale = _gate_scale("ssts", H, dtype)
 
     if not keep:
-        # nothing is kept: the gates of every step go through one buffer
+        h0, c0 = (np.ascontiguousarray(s, dtype=dtype) for s in state0)
+        W_T = (params["W_hh"] * scale).T
+        gemm = _accumulating_product(dtype, B * H)
         hs = np.empty((T, B, H), dtype=dtype)
         cs = [np.empty((B, H), dtype=dtype) for _ in range(2)]
         Cs = [c0] + [cs[t % 2] for t in range(T)]
         Hs = [h0, *hs]
-        Z = [np.empty((4, B, H), dtype=dtype)] * T
-        _lstm_loop(W4, rows, Z, Hs, Cs, keeps)
-        h_T = Hs[T] if T else np.array(h0, dtype=dtype)
-        return hs, (h_T, np.array(Cs[T], dtype=dtype)), None
+        if overwrite_input and _step_contiguous(xproj):
+            if not prescaled:
+                np.multiply(xproj, scale, out=xproj)
+            Z, source = xproj, None
+        else:
+            # the gates of every step go through one buffer
+            Z = [np.empty((B, G), dtype=dtype)] * T
+            source = (xproj, None if prescaled else scale)
+        _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source)
+        return hs, (np.array(Hs[T]), np.array(Cs[T])), None
+
+    if prescaled:
+        # back to the plain projection; doubling is exact
+        xproj = np.divide(xproj, scale, out=xproj if overwrite_input else None)
+        overwrite_input = True
+    W4 = _lstm_weights(params["W_hh"])
+    h0, c0 = state0
+    rows, blocks = _gate_major(xproj, 4)
 
     # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
     # slab of gate k) into the memory of its input projection when allowed
@@ -842,6 +964,17 @@ def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     dx = dp
     copyto(_gate_major(dx, 3)[0][:, 2], dxn)
     return dx, {"W_hh": dW_hh, "b_hn": db_hn}, (dh_next,)
+
+
+def input_scale(cell, n_hidden, dtype):
+    """The factor per column of ``xproj`` that ``prescaled=True`` means.
+
+    The network projects with ``W_xh`` and ``b_h`` multiplied by it, which
+    costs nothing per step; None for a cell without the option.
+    """
+    if cell == "lstm":
+        return _gate_scale("ssts", n_hidden, dtype)
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skrnn._engine.cells import CELLS, glorot_uniform
+from skrnn._engine.cells import CELLS, glorot_uniform, input_scale
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,14 @@ def _with_ones(inp2d):
     return out
 
 
-def _project(inp2d, W_xh, b_h, inp_ones=None):
+def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None):
     """The input projection of every step at once, ``inp2d @ W_xh + b_h``.
 
-    ``inp_ones`` is :func:`_with_ones` of ``inp2d`` or None.
+    ``inp_ones`` is :func:`_with_ones` of ``inp2d`` or None; ``scale``, when
+    given, multiplies the projection's columns (through the weights).
     """
+    if scale is not None:
+        W_xh, b_h = W_xh * scale, b_h * scale
     if inp_ones is not None:
         W = np.empty((W_xh.shape[0] + 1, W_xh.shape[1]), dtype=W_xh.dtype)
         W[:-1] = W_xh
@@ -185,7 +188,10 @@ def forward(
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
-            xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones).reshape(T, B, -1)
+            scale = input_scale(spec.cell, H, dtype)
+            xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale)
+            xproj = xproj.reshape(T, B, -1)
+            extra = {} if scale is None else {"prescaled": True}
             m = mask
             if d == 1:
                 # the reverse direction reads the sequence backwards; views only
@@ -199,6 +205,7 @@ def forward(
                 spec.activation,
                 keep=keep,
                 overwrite_input=True,
+                **extra,
             )
             final_states[key] = final
             cell_caches.append(cache)
