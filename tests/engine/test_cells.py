@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skrnn._engine import cells
-from skrnn._engine.cells import CELLS
+from skrnn._engine.cells import CELLS, input_scale
 
 # (cell, activation): every vanilla activation and the gated cells
 CELL_CASES = [
@@ -542,3 +542,34 @@ def test_ragged_batch_matches_pytorch_per_sequence(cell, activation):
             assert_allclose(hs[-1, b], out.numpy()[-1, 0], rtol=1e-10, atol=1e-12)
             for s, ts in zip(state, final, strict=True):
                 assert_allclose(s[b], ts.numpy()[0, 0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+@pytest.mark.parametrize("mask_kind", ["none", "gaps"])
+def test_lstm_takes_a_prescaled_projection(keep, mask_kind):
+    # the network projects with input_scale folded into W_xh and b_h; the
+    # cell must then give exactly what it gives for the plain projection
+    forward = CELLS["lstm"][1]
+    T, B, H = 6, 4, 5
+    params, X, state0, _, _ = make_problem("lstm", T=T, B=B, H=H)
+    mask = make_mask(T, B, mask_kind)
+    xproj = project(params, X)
+    hs, state, _ = forward(params, xproj.copy(), state0, mask)
+    scaled = xproj * input_scale("lstm", H, xproj.dtype)
+    assert not np.array_equal(scaled, xproj)
+    for overwrite in (False, True):
+        x = scaled.copy()
+        hs2, state2, _ = forward(
+            params,
+            x,
+            state0,
+            mask,
+            keep=keep,
+            overwrite_input=overwrite,
+            prescaled=True,
+        )
+        assert_array_equal(hs2, hs)
+        for s2, s in zip(state2, state, strict=True):
+            assert_array_equal(s2, s)
+        if not overwrite:
+            assert_array_equal(x, scaled)
