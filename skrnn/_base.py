@@ -785,7 +785,8 @@ class BaseRNN(BaseEstimator):
         check_is_fitted(self, "weights_")
         seqs, _ = self._check_X(X, reset=False)
         maskt = None if seqs.mask is None else np.ascontiguousarray(seqs.mask.T)
-        out = self._forward_blocks(time_major(seqs.X), maskt)
+        # a time-major view: the network copies each block once, as it needs
+        out = self._forward_blocks(seqs.X.transpose(1, 0, 2), maskt)
         if self.return_sequences:
             out = np.swapaxes(out, 0, 1)
         return out, seqs
@@ -830,7 +831,7 @@ class BaseRNN(BaseEstimator):
         records = []
         with blas_threads_for(spec, seqs.n_samples):
             out, _, states = network.forward(
-                params, spec, time_major(seqs.X), maskt, keep=False
+                params, spec, seqs.X.transpose(1, 0, 2), maskt, keep=False
             )
             for k in range(n_steps):
                 last = out[-1] if spec.return_sequences else out

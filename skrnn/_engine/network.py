@@ -106,15 +106,19 @@ def _dropout_mask(shape, rate, rng, dtype):
 _BIAS_COLUMN_MAX_FEATURES = 64
 
 
-def _with_ones(inp2d):
-    """``inp2d`` with a column of ones appended, or None when it is too wide."""
-    n, F = inp2d.shape
+def _with_ones(inp):
+    """``(T, B, F)`` -> ``(T * B, F + 1)``, a column of ones appended.
+
+    None when the input is too wide. ``inp`` may be any view: this is the
+    one copy it gets.
+    """
+    T, B, F = inp.shape
     if F > _BIAS_COLUMN_MAX_FEATURES:
         return None
-    out = np.empty((n, F + 1), dtype=inp2d.dtype)
-    out[:, :F] = inp2d
-    out[:, F] = 1.0
-    return out
+    out = np.empty((T, B, F + 1), dtype=inp.dtype)
+    out[:, :, :F] = inp
+    out[:, :, F] = 1.0
+    return out.reshape(T * B, F + 1)
 
 
 def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None):
@@ -145,6 +149,7 @@ def forward(
     params : dict of str to ndarray
     spec : NetworkSpec
     X : ndarray of shape (T, B, n_in)
+        Any layout; a view of sample-major data saves a copy.
     mask : ndarray of bool of shape (T, B) or None
     states : dict or None
         Initial states per layer and direction (zeros when None); the reverse
@@ -180,8 +185,9 @@ def forward(
             drop_mask = _dropout_mask(inp.shape, drop, rng, dtype)
             inp = inp * drop_mask
         F = inp.shape[2]
-        inp2d = inp.reshape(T * B, F)
-        inp_ones = _with_ones(inp2d)
+        inp_ones = _with_ones(inp)
+        # only needed without the column of ones; a copy if inp is a view
+        inp2d = inp.reshape(T * B, F) if inp_ones is None else None
         n_dir = len(spec.directions)
         out = np.empty((T, B, H * n_dir), dtype=dtype) if n_dir > 1 else None
         cell_caches = []

@@ -227,10 +227,14 @@ def test_prediction_path_equals_training_path(cell, bidirectional, n_in):
     )
     _, params, X, mask = _problem(spec, T=6, B=3, masked=True)
     out, _, states = forward(params, spec, X, mask)
-    out2, cache, states2 = forward(params, spec, X, mask, keep=False)
-    assert cache is None
-    np.testing.assert_allclose(out2, out, rtol=1e-12, atol=1e-12)
-    assert states2.keys() == states.keys()
-    for key in states:
-        for a, b in zip(states2[key], states[key], strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    # prediction passes a time-major view of sample-major data
+    view = np.ascontiguousarray(X.transpose(1, 0, 2)).transpose(1, 0, 2)
+    assert not view.flags.c_contiguous
+    for X2 in (X, view):
+        out2, cache, states2 = forward(params, spec, X2, mask, keep=False)
+        assert cache is None
+        np.testing.assert_allclose(out2, out, rtol=1e-12, atol=1e-12)
+        assert states2.keys() == states.keys()
+        for key in states:
+            for a, b in zip(states2[key], states[key], strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
