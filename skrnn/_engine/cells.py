@@ -31,7 +31,9 @@ keep=False)`` returns no cache (prediction: no backward follows) and
 ``overwrite_input=True`` lets the cell use ``xproj`` as its own buffer;
 ``backward(..., overwrite_dhs=True)`` lets it use ``dhs`` as scratch, and then
 a cache serves one backward pass only. The network passes arrays it never
-reads again; by default nothing given is modified.
+reads again; by default nothing given is modified. The LSTM also takes
+``prescaled=True``: ``xproj`` then arrives multiplied by :func:`input_scale`,
+which the network folds into its projection at no cost.
 
 Cells keep no state between calls; all arrays keep the dtype they are given.
 """
