@@ -308,12 +308,12 @@ def _affine_consts(kinds, B, H, dtype):
 # brings scipy. (Training keeps gate-major because its backward pass reads
 # the gates many times: contiguous slabs pay for themselves there.)
 #
-# The prediction path also folds the halving of the sigmoid gates'
-# pre-activations into the weights: it multiplies by ``W_hh`` with its
-# sigmoid columns halved, and the input projection arrives halved in those
-# columns too (``prescaled=True``: the network projects with
-# :func:`input_scale`) or is halved once for all steps. Halving is exact in
-# binary floating point.
+# Both paths fold the halving of the sigmoid gates' pre-activations into the
+# weights: they multiply by ``W_hh`` with its sigmoid columns halved, and the
+# input projection arrives halved in those columns too (``prescaled=True``:
+# the network projects with :func:`input_scale`) or is halved once for all
+# steps. Halving is exact in binary floating point. Training also keeps
+# ``tanh(c_t)``, which its forward pass computes anyway, for the backward pass.
 
 
 def lstm_init(n_in, n_hidden, rng, dtype):
@@ -334,14 +334,16 @@ def _lstm_weights(W_hh):
     return W_hh.reshape(H, 4, H).transpose(1, 0, 2).copy()
 
 
-def _lstm_loop(W4, X, Z, Hs, Cs, keeps):
-    """The LSTM recurrence over the steps of ``keeps``.
+def _lstm_loop(W4, X, Z, Hs, Cs, TCs, keeps):
+    """The LSTM recurrence over the steps of ``keeps``, for training.
 
-    ``X[t]`` is the input projection of step t, gate-major ``(4, B, H)`` (a
-    strided view); ``Z[t]`` a contiguous ``(4, B, H)`` buffer for its gates
-    (it may share memory with ``X[t]``, which is read first). ``Hs`` and ``Cs``
-    hold ``n + 1`` arrays ``(B, H)``: the initial state, then where the state
-    after each step goes.
+    ``X[t]`` is the prescaled input projection of step t, gate-major
+    ``(4, B, H)`` (a strided view); ``Z[t]`` a contiguous ``(4, B, H)`` buffer
+    for its gates (it may share memory with ``X[t]``, which is read first).
+    ``W4`` is the prescaled ``W_hh`` split into its gate blocks. ``Hs`` and
+    ``Cs`` hold ``n + 1`` arrays ``(B, H)``: the initial state, then where the
+    state after each step goes; ``TCs[t]`` gets ``tanh(c_t)``, which the
+    backward pass reuses.
     """
     matmul, add, multiply, tanh, copyto = (
         np.matmul,
@@ -355,17 +357,14 @@ def _lstm_loop(W4, X, Z, Hs, Cs, keeps):
     scale, shift = _affine_consts("ssts", B, H, dtype)
     hW = np.empty((4, B, H), dtype=dtype)
     ig = np.empty((B, H), dtype=dtype)
-    tc = np.empty((B, H), dtype=dtype)
     # every per-step view made up front, by numpy rather than in the loop
-    if isinstance(Z, np.ndarray):
-        gates = Z[:, 0], Z[:, 1], Z[:, 2], Z[:, 3]
-    else:
-        gates = ([z[k] for z in Z] for k in range(4))
-    steps = zip(X, Z, *gates, Hs[:-1], Hs[1:], Cs[:-1], Cs[1:], keeps, strict=True)
-    for x, z, i, f, g, o, h_prev, h, c_prev, c, keep in steps:
+    gates = Z[:, 0], Z[:, 1], Z[:, 2], Z[:, 3]
+    steps = zip(
+        X, Z, *gates, Hs[:-1], Hs[1:], Cs[:-1], Cs[1:], TCs, keeps, strict=True
+    )
+    for x, z, i, f, g, o, h_prev, h, c_prev, c, tc, keep in steps:
         matmul(h_prev, W4, hW)
         add(hW, x, hW)
-        multiply(hW, scale, hW)
         tanh(hW, z)
         multiply(z, scale, z)
         add(z, shift, z)
@@ -550,11 +549,11 @@ def lstm_forward(
         _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source)
         return hs, (np.array(Hs[T]), np.array(Cs[T])), None
 
-    if prescaled:
-        # back to the plain projection; doubling is exact
-        xproj = np.divide(xproj, scale, out=xproj if overwrite_input else None)
+    if not prescaled:
+        # one pass for all steps (the network folds it into its projection)
+        xproj = np.multiply(xproj, scale, out=xproj if overwrite_input else None)
         overwrite_input = True
-    W4 = _lstm_weights(params["W_hh"])
+    W4 = _lstm_weights(params["W_hh"] * scale)
     h0, c0 = state0
     rows, blocks = _gate_major(xproj, 4)
 
@@ -568,8 +567,9 @@ def lstm_forward(
     cs_full = np.empty((T + 1, B, H), dtype=dtype)
     hs_full[0] = h0
     cs_full[0] = c0
-    _lstm_loop(W4, rows, blocks, hs_full, cs_full, keeps)
-    cache = (blocks, hs_full, cs_full, missing, partial)
+    tcs = np.empty((T, B, H), dtype=dtype)
+    _lstm_loop(W4, rows, blocks, hs_full, cs_full, tcs, keeps)
+    cache = (blocks, hs_full, cs_full, tcs, missing, partial)
     return hs_full[1:], (hs_full[T], cs_full[T]), cache
 
 
@@ -602,7 +602,7 @@ def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         np.subtract,
         np.copyto,
     )
-    gates, hs_full, cs_full, missing, partial = cache
+    gates, hs_full, cs_full, tcs, missing, partial = cache
     T, _, B, H = gates.shape
     dtype = gates.dtype
     cut = _cut_points(T, truncate).tolist()
@@ -637,7 +637,7 @@ def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         subtract(1.0, K[:, 2], out=K[:, 2])
         multiply(K[:, 0::2], z[:, 2::-2], out=K[:, 0::2])
         multiply(K[:, 1], cs_full[start:stop], out=K[:, 1])
-        tc = np.tanh(cs_full[start + 1 : stop + 1], out=q)
+        tc = tcs[start:stop]
         multiply(K[:, 3], tc, out=K[:, 3])
         # dc gets dh * q with q = o (1 - tanh(c_t)^2) = o - h_t tanh(c_t)
         multiply(hs_full[start + 1 : stop + 1], tc, out=q)

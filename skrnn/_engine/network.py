@@ -194,9 +194,8 @@ def forward(
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
-            # prediction folds the LSTM's gate scaling into the projection;
-            # training keeps the plain projection, which its cache holds
-            scale = None if keep else input_scale(spec.cell, H, dtype)
+            # the LSTM's gate scaling, folded into the projection's weights
+            scale = input_scale(spec.cell, H, dtype)
             xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale)
             xproj = xproj.reshape(T, B, -1)
             extra = {} if scale is None else {"prescaled": True}
