@@ -31,9 +31,10 @@ keep=False)`` returns no cache (prediction: no backward follows) and
 ``overwrite_input=True`` lets the cell use ``xproj`` as its own buffer;
 ``backward(..., overwrite_dhs=True)`` lets it use ``dhs`` as scratch, and then
 a cache serves one backward pass only. The network passes arrays it never
-reads again; by default nothing given is modified. The LSTM also takes
-``prescaled=True``: ``xproj`` then arrives multiplied by :func:`input_scale`,
-which the network folds into its projection at no cost.
+reads again; by default nothing given is modified. The gated cells also take
+``prescaled=True``: ``xproj`` then arrives multiplied by :func:`input_scale`
+(the sigmoid gates' halving), which the network folds into its projection at
+no cost.
 
 Cells keep no state between calls; all arrays keep the dtype they are given.
 """
@@ -217,9 +218,11 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
 # has just been read, when the caller allows it (``overwrite_input``).
 #
 # Every sigmoid gate is 0.5 * tanh(a / 2) + 0.5, as in ``_sigmoid``, so one
-# ``np.tanh`` call covers all the gates of a step: the pre-activations are
-# scaled by 0.5 (sigmoid gates) or 1 (tanh gates), exactly, being powers of
-# two, and the map 0.5 * t + 0.5 applied, with full-size constant arrays.
+# ``np.tanh`` call covers all the gates of a step. The halving of a sigmoid
+# gate's pre-activation costs no pass: it is folded into the weights, the
+# columns of ``W_hh`` and of the input projection (see :func:`input_scale`),
+# exactly, 0.5 being a power of two; then the map 0.5 * t + 0.5 is applied,
+# with full-size constant arrays.
 #
 # The backward pass computes the factors of the gate gradients that do not
 # depend on the incoming gradient for a block of steps at once, then runs
@@ -359,9 +362,7 @@ def _lstm_loop(W4, X, Z, Hs, Cs, TCs, keeps):
     ig = np.empty((B, H), dtype=dtype)
     # every per-step view made up front, by numpy rather than in the loop
     gates = Z[:, 0], Z[:, 1], Z[:, 2], Z[:, 3]
-    steps = zip(
-        X, Z, *gates, Hs[:-1], Hs[1:], Cs[:-1], Cs[1:], TCs, keeps, strict=True
-    )
+    steps = zip(X, Z, *gates, Hs[:-1], Hs[1:], Cs[:-1], Cs[1:], TCs, keeps, strict=True)
     for x, z, i, f, g, o, h_prev, h, c_prev, c, tc, keep in steps:
         matmul(h_prev, W4, hW)
         add(hW, x, hW)
@@ -702,11 +703,14 @@ def gru_init(n_in, n_hidden, rng, dtype):
     return params
 
 
-def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place):
+def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place, prescaled=True):
     """The GRU recurrence over the steps of ``keeps``.
 
     ``X[t]`` is the input projection of step t, gate-major ``(3, B, H)`` (a
-    strided view); ``Z[t]`` a contiguous ``(3, B, H)`` buffer for its gates
+    strided view), and ``W3`` the gate blocks of ``W_hh``; with
+    ``prescaled`` the ``r`` and ``z`` blocks of both are halved, else the
+    loop halves them. ``Z[t]`` is a contiguous ``(3, B, H)`` buffer for its
+    gates
     ``r, z, n``, which shares memory with ``X[t]`` when ``in_place``.
     ``S[t]`` gets ``h_{t-1} W_hh[n] + b_hn``. ``Hs`` holds ``n + 1`` arrays
     ``(B, H)``: the initial state, then where ``h_t`` goes.
@@ -747,7 +751,8 @@ def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place):
         add(hW_n, bias, s)
         # r and z: sigmoid(a) = 0.5 * tanh(a / 2) + 0.5
         add(rz, x_rz, rz)
-        multiply(rz, half, rz)
+        if not prescaled:
+            multiply(rz, half, rz)
         tanh(rz, rz)
         multiply(rz, half, rz)
         add(rz, half, rz if in_place else rz_t)
@@ -773,6 +778,7 @@ def gru_forward(
     *,
     keep=True,
     overwrite_input=False,
+    prescaled=False,
 ):
     """Run the GRU cell over a sequence.
 
@@ -793,6 +799,8 @@ def gru_forward(
         nothing but the outputs and a few per-step buffers.
     overwrite_input : bool, default=False
         Allow the cell to keep the gates in the memory of ``xproj``.
+    prescaled : bool, default=False
+        ``xproj`` holds ``(X @ W_xh + b_h) * input_scale("gru", H)``.
 
     Returns
     -------
@@ -822,7 +830,13 @@ def gru_forward(
     T, B, G = xproj.shape
     H = G // 3
     dtype = xproj.dtype
-    W_hh = params["W_hh"]
+    scale = _gate_scale("sst", H, dtype)
+    if not prescaled and (keep or overwrite_input):
+        # one pass for all steps (the network folds it into its projection);
+        # prediction into a buffer of one step halves step by step instead
+        xproj = np.multiply(xproj, scale, out=xproj if overwrite_input else None)
+        overwrite_input = prescaled = True
+    W_hh = params["W_hh"] * scale if prescaled else params["W_hh"]
     W3 = W_hh.reshape(H, 3, H).transpose(1, 0, 2).copy()
     b_hn = params["b_hn"]
     missing, partial = _mask_steps(mask)
@@ -835,7 +849,7 @@ def gru_forward(
         Hs = [state0[0], *hs]
         Z = [np.empty((3, B, H), dtype=dtype)] * T
         S = [np.empty((B, H), dtype=dtype)] * T
-        _gru_loop(W3, b_hn, rows, Z, Hs, S, keeps, False)
+        _gru_loop(W3, b_hn, rows, Z, Hs, S, keeps, False, prescaled)
         return hs, (Hs[T] if T else np.array(Hs[0], dtype=dtype),), None
 
     # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
@@ -976,6 +990,8 @@ def input_scale(cell, n_hidden, dtype):
     """
     if cell == "lstm":
         return _gate_scale("ssts", n_hidden, dtype)
+    if cell == "gru":
+        return _gate_scale("sst", n_hidden, dtype)
     return None
 
 

@@ -546,16 +546,17 @@ def test_ragged_batch_matches_pytorch_per_sequence(cell, activation):
 
 @pytest.mark.parametrize("keep", [False, True])
 @pytest.mark.parametrize("mask_kind", ["none", "gaps"])
-def test_lstm_takes_a_prescaled_projection(keep, mask_kind):
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_take_a_prescaled_projection(cell, keep, mask_kind):
     # the network projects with input_scale folded into W_xh and b_h; the
     # cell must then give exactly what it gives for the plain projection
-    forward = CELLS["lstm"][1]
+    forward = CELLS[cell][1]
     T, B, H = 6, 4, 5
-    params, X, state0, _, _ = make_problem("lstm", T=T, B=B, H=H)
+    params, X, state0, _, _ = make_problem(cell, T=T, B=B, H=H)
     mask = make_mask(T, B, mask_kind)
     xproj = project(params, X)
     hs, state, _ = forward(params, xproj.copy(), state0, mask)
-    scaled = xproj * input_scale("lstm", H, xproj.dtype)
+    scaled = xproj * input_scale(cell, H, xproj.dtype)
     assert not np.array_equal(scaled, xproj)
     for overwrite in (False, True):
         x = scaled.copy()
