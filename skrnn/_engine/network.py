@@ -10,6 +10,7 @@ so optimizers, clipping and gradient checks treat every array alike.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from skrnn._engine.cells import CELLS, glorot_uniform, input_scale
 
@@ -121,6 +122,50 @@ def _with_ones(inp):
     return out.reshape(T * B, F + 1)
 
 
+def _one_hot_tokens(inp):
+    """Per step of a one-hot input, the index of its 1; None otherwise.
+
+    ``inp`` is ``(T, B, F)``. A step of all zeros (padding, a missing step)
+    gets index ``F``. The input is one-hot when every step is a row of zeros
+    with at most one 1; then its projection is a gather of weight rows and
+    the gradient of ``W_xh`` a sum of gradient rows per token, instead of two
+    dense products over F columns that are nearly all zero.
+    """
+    T, B, F = inp.shape
+    if F < 2 or T * B == 0:
+        return None
+    inp2d = inp.reshape(T * B, F)
+    hi = inp2d.max(axis=1)
+    if not np.all((hi == 1.0) | (hi == 0.0)):
+        return None
+    # with no negative entry, a row whose sum equals its maximum (0 or 1)
+    # holds nothing else; float sums of zeros and one 1 are exact
+    if not np.array_equal(inp2d.sum(axis=1), hi) or inp2d.min() < 0.0:
+        return None
+    tokens = inp2d.argmax(axis=1)
+    tokens[hi == 0.0] = F
+    return tokens
+
+
+def _gather_project(tokens, W_xh, b_h, scale=None):
+    """``X @ W_xh + b_h`` for one-hot X given by its ``tokens``: a row gather."""
+    F, G = W_xh.shape
+    table = np.empty((F + 1, G), dtype=W_xh.dtype)
+    np.add(W_xh, b_h, out=table[:F])
+    table[F] = b_h
+    if scale is not None:
+        table *= scale
+    return table.take(tokens, axis=0)
+
+
+def _token_sums(tokens, rows, n_tokens):
+    """``(n_tokens, G)``: per token, the sum of the rows of ``rows`` it labels."""
+    n = len(tokens)
+    ones = np.ones(n, dtype=rows.dtype)
+    onehot = sparse.csr_matrix((ones, (tokens, np.arange(n))), shape=(n_tokens, n))
+    return np.asarray(onehot @ rows)
+
+
 def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None):
     """The input projection of every step at once, ``inp2d @ W_xh + b_h``.
 
@@ -185,9 +230,12 @@ def forward(
             drop_mask = _dropout_mask(inp.shape, drop, rng, dtype)
             inp = inp * drop_mask
         F = inp.shape[2]
-        inp_ones = _with_ones(inp)
-        # only needed without the column of ones; a copy if inp is a view
-        inp2d = inp.reshape(T * B, F) if inp_ones is None else None
+        # the network's own input may be one-hot (words, characters)
+        tokens = _one_hot_tokens(inp) if layer == 0 else None
+        inp_ones = _with_ones(inp) if tokens is None else None
+        # only needed for a dense product; a copy if inp is a view
+        dense = tokens is None and inp_ones is None
+        inp2d = inp.reshape(T * B, F) if dense else None
         n_dir = len(spec.directions)
         out = np.empty((T, B, H * n_dir), dtype=dtype) if n_dir > 1 else None
         cell_caches = []
@@ -196,7 +244,10 @@ def forward(
             p = _sub(params, key)
             # the LSTM's gate scaling, folded into the projection's weights
             scale = input_scale(spec.cell, H, dtype)
-            xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale)
+            if tokens is not None:
+                xproj = _gather_project(tokens, p["W_xh"], p["b_h"], scale)
+            else:
+                xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale)
             xproj = xproj.reshape(T, B, -1)
             extra = {} if scale is None else {"prescaled": True}
             m = mask
@@ -223,7 +274,7 @@ def forward(
             else:
                 out[:, :, H:] = hs[::-1]
         if keep:
-            layer_caches.append((inp, drop_mask, cell_caches))
+            layer_caches.append((inp, tokens, drop_mask, cell_caches))
         inp = out
 
     H_last = inp.shape[2]
@@ -301,10 +352,10 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
 
     d_inp = None
     for layer in range(len(spec.hidden_sizes) - 1, -1, -1):
-        inp, drop_mask, cell_caches = cache["layers"][layer]
+        inp, tokens, drop_mask, cell_caches = cache["layers"][layer]
         H = spec.hidden_sizes[layer]
         F = inp.shape[2]
-        inp2d = inp.reshape(T * B, F)
+        inp2d = inp.reshape(T * B, F) if tokens is None else None
         want_dinp = layer > 0 or need_dX
         d_inp = np.zeros((T, B, F), dtype=top.dtype) if want_dinp else None
         for d, direction in enumerate(spec.directions):
@@ -322,8 +373,15 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
             if d == 1:
                 dxproj = dxproj[::-1]
             dxproj2d = dxproj.reshape(T * B, -1)
-            grads[f"{key}.W_xh"] = inp2d.T @ dxproj2d
-            grads[f"{key}.b_h"] = dxproj2d.sum(axis=0)
+            if tokens is None:
+                grads[f"{key}.W_xh"] = inp2d.T @ dxproj2d
+                grads[f"{key}.b_h"] = dxproj2d.sum(axis=0)
+            else:
+                # every step is one token (F: none), so the bias gradient is
+                # the sum of the per-token sums
+                per_token = _token_sums(tokens, dxproj2d, F + 1)
+                grads[f"{key}.W_xh"] = per_token[:F]
+                grads[f"{key}.b_h"] = per_token.sum(axis=0)
             for name, value in d_rec.items():
                 grads[f"{key}.{name}"] = value
             if want_dinp:

@@ -238,3 +238,66 @@ def test_prediction_path_equals_training_path(cell, bidirectional, n_in):
         for key in states:
             for a, b in zip(states2[key], states[key], strict=True):
                 np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("cell", CELLS)
+def test_one_hot_input_takes_the_gather_path_exactly(cell, masked, monkeypatch):
+    # one-hot steps (and all-zero ones: padding) are projected by gathering
+    # weight rows and W_xh's gradient is summed per token; both must equal
+    # the dense products
+    from skrnn._engine import network
+
+    spec = NetworkSpec(cell=cell, n_in=6, hidden_sizes=(4, 3), n_out=2)
+    rng, params, _, mask = _problem(spec, T=5, B=3, masked=masked)
+    X = np.eye(6)[rng.integers(0, 6, size=(5, 3))]
+    X[:, 1][rng.random(5) < 0.4] = 0.0  # steps of zeros
+    if mask is not None:
+        X[~mask] = 0.0
+    assert network._one_hot_tokens(X) is not None
+    d_out = rng.standard_normal((3, 2))
+
+    def run():
+        out, cache, _ = forward(params, spec, X, mask)
+        grads, dX = backward(params, spec, d_out, cache, need_dX=True)
+        return out, grads, dX
+
+    out, grads, dX = run()
+    monkeypatch.setattr(network, "_one_hot_tokens", lambda inp: None)
+    out_ref, grads_ref, dX_ref = run()
+    np.testing.assert_allclose(out, out_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dX, dX_ref, rtol=1e-12, atol=1e-12)
+    for key in grads_ref:
+        np.testing.assert_allclose(grads[key], grads_ref[key], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([[[0.0, 1.0], [1.0, 0.0]]]),
+        np.array([[[0.0, 0.0], [0.0, 1.0]]]),
+    ],
+)
+def test_one_hot_tokens_reads_the_index_of_the_one(X):
+    from skrnn._engine.network import _one_hot_tokens
+
+    tokens = _one_hot_tokens(X)
+    expected = [int(np.argmax(r)) if r.any() else X.shape[2] for r in X[0]]
+    np.testing.assert_array_equal(tokens, expected)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([[[1.0, 1.0], [1.0, 0.0]]]),  # two ones in a step
+        np.array([[[0.5, 0.0], [1.0, 0.0]]]),  # not 0/1
+        np.array([[[1.0, -1.0], [1.0, 0.0]]]),  # a negative entry
+        np.array([[[2.0, -1.0], [1.0, 0.0]]]),  # sums to 1, not one-hot
+        np.array([[[np.nan, 0.0], [1.0, 0.0]]]),
+        np.array([[[1.0], [0.0]]]),  # one feature: nothing to gain
+    ],
+)
+def test_one_hot_tokens_rejects_other_inputs(X):
+    from skrnn._engine.network import _one_hot_tokens
+
+    assert _one_hot_tokens(X) is None
