@@ -155,11 +155,21 @@ def rnn_forward(
     T, B, H = xproj.shape
     hs = xproj if overwrite_input else xproj.copy()
     h = state0[0]
-    hW = np.empty((B, H), dtype=xproj.dtype)
+    if _step_contiguous(hs) and B * H:
+        # one BLAS call per step multiplies and adds: a_t += h_{t-1} W_hh
+        gemm = _accumulating_product(hs.dtype, B * H)
+        W_T = W_hh.T
+        h = np.ascontiguousarray(h, dtype=hs.dtype)
+    else:
+        gemm = None
+        hW = np.empty((B, H), dtype=xproj.dtype)
     for t in range(T):
         a = hs[t]
-        np.matmul(h, W_hh, out=hW)
-        a += hW
+        if gemm is not None:
+            gemm(1.0, W_T, h.T, 1.0, a.T, 0, 0, 1)
+        else:
+            np.matmul(h, W_hh, out=hW)
+            a += hW
         act(a, out=a)
         if mask is not None:
             m = mask[t]
@@ -174,35 +184,54 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     """Exact backward pass through time of :func:`rnn_forward`.
 
     With ``overwrite_dhs=True`` the gradients of the pre-activations are
-    computed in the ``dhs`` buffer itself.
+    computed in the ``dhs`` buffer itself when its steps are contiguous.
+
+    Notes
+    -----
+    ``g`` starts as ``dhs``; going back in time, ``g[t]`` is complete when
+    step t is reached, becomes ``da_t = g[t] * f'(a_t)`` in place, and one
+    BLAS call adds ``da_t W_hh.T`` to ``g[t - 1]``. The derivatives ``f'``
+    are computed for a block of steps at once.
     """
     hs, h0, mask, activation = cache
     deriv = DERIVATIVES[activation]
     T, B, H = hs.shape
-    cut = _cut_points(T, truncate)
-    W_hh_T = np.ascontiguousarray(params["W_hh"].T)
-    da = dhs if overwrite_dhs else np.empty_like(hs)
-    dh = np.empty((B, H), dtype=hs.dtype)
-    dh_next = np.zeros((B, H), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh_next, out=dh)
-        da_t = da[t]
-        np.multiply(dh, deriv(hs[t]), out=da_t)
-        if mask is not None and not mask[t].all():
-            skip = ~mask[t]
-            da_t[skip] = 0.0
-            np.matmul(da_t, W_hh_T, out=dh_next)
-            # a missing step passes its gradient straight to the state before
-            dh_next[skip] = dh[skip]
-        else:
-            np.matmul(da_t, W_hh_T, out=dh_next)
-        if cut[t]:
-            dh_next.fill(0.0)
+    dtype = hs.dtype
+    cut = _cut_points(T, truncate).tolist()
+    W_hh = params["W_hh"]
+    if overwrite_dhs and _step_contiguous(dhs):
+        g = dhs
+    else:
+        g = np.array(dhs, dtype=dtype, order="C")
+    missing, partial = _mask_steps(mask)
+    gemm = _accumulating_product(dtype, B * H)
+    W = np.asfortranarray(W_hh)  # BLAS reads it without transposing
+    dh0 = np.zeros((B, H), dtype=dtype)
+    blocks, _ = _time_blocks(T, B * H * dtype.itemsize)
+    for start, stop in blocks:
+        D = deriv(hs[start:stop])
+        for t in range(stop - 1, start - 1, -1):
+            da = g[t]
+            skip = missing[t][:, None] if partial is not None and partial[t] else None
+            if skip is not None:
+                # a missing step passes its gradient straight to the state
+                # before, and its own pre-activation gets none
+                passed = np.where(skip, da, 0.0)
+                np.multiply(da, D[t - start], out=da)
+                np.copyto(da, 0.0, where=skip)
+            else:
+                np.multiply(da, D[t - start], out=da)
+            if cut[t]:
+                continue
+            target = g[t - 1] if t else dh0
+            gemm(1.0, W, da.T, 1.0, target.T, 0, 0, 1)
+            if skip is not None:
+                target += passed
     # sum over steps of h_{t-1}^T da_t, h_{-1} being the initial state
-    dW_hh = h0.T @ da[0]
+    dW_hh = h0.T @ g[0] if T else np.zeros_like(W_hh)
     if T > 1:
-        dW_hh += hs[:-1].reshape((T - 1) * B, H).T @ da[1:].reshape((T - 1) * B, H)
-    return da, {"W_hh": dW_hh}, (dh_next,)
+        dW_hh += hs[:-1].reshape((T - 1) * B, H).T @ g[1:].reshape((T - 1) * B, H)
+    return g, {"W_hh": dW_hh}, (dh0,)
 
 
 # ---------------------------------------------------------------------------
@@ -385,19 +414,25 @@ def _gate_scale(kinds, n_hidden, dtype):
 
 
 def _accumulating_product(dtype, n_rows):
-    """``gemm(1, W.T, h.T, 1, z.T, 0, 0, 1)``: ``z += h @ W`` in place.
+    """BLAS's ``gemm`` for ``dtype``, used to accumulate products in place.
 
-    ``W``, ``h`` and ``z`` are C-contiguous, so their transposes are the
-    Fortran-ordered arrays BLAS reads and writes without a copy. For dtypes
-    without a BLAS routine, and for empty batches, the same in numpy.
+    ``gemm(1, W.T, h.T, 1, z.T, 0, 0, 1)`` does ``z += h @ W`` for
+    C-contiguous ``W``, ``h`` and ``z``, whose transposes are the
+    Fortran-ordered arrays BLAS reads and writes without a copy. (The output
+    must be contiguous: scipy would silently write into a copy otherwise.)
+    For dtypes without a BLAS routine, and for empty batches, the same in
+    numpy.
     """
     if n_rows and dtype in (np.float32, np.float64):
         return _scipy_blas.get_blas_funcs("gemm", dtype=dtype)
     return _numpy_gemm
 
 
-def _numpy_gemm(alpha, a, b, beta, c, trans_a, trans_b, overwrite_c):
-    c += a @ b
+def _numpy_gemm(alpha, a, b, beta, c, trans_a=0, trans_b=0, overwrite_c=0):
+    """``c = alpha * op(a) @ op(b) + beta * c`` in place, as BLAS's gemm."""
+    product = (a.T if trans_a else a) @ (b.T if trans_b else b)
+    c *= beta
+    c += alpha * product
     return c
 
 
