@@ -125,25 +125,37 @@ def _with_ones(inp):
 def _one_hot_tokens(inp):
     """Per step of a one-hot input, the index of its 1; None otherwise.
 
-    ``inp`` is ``(T, B, F)``. A step of all zeros (padding, a missing step)
-    gets index ``F``. The input is one-hot when every step is a row of zeros
-    with at most one 1; then its projection is a gather of weight rows and
-    the gradient of ``W_xh`` a sum of gradient rows per token, instead of two
-    dense products over F columns that are nearly all zero.
+    ``inp`` is ``(T, B, F)``, time-major or a time-major view of sample-major
+    data. A step of all zeros (padding, a missing step) gets index ``F``. The
+    input is one-hot when every step is a row of zeros with at most one 1;
+    then its projection is a gather of weight rows and the gradient of
+    ``W_xh`` a sum of gradient rows per token, instead of two dense products
+    over F columns nearly all zero. Counting the nonzero entries rejects
+    other inputs in one fast pass; then one product with ``[0, 1, ..., F-1]``
+    and ``[1, ..., 1]`` gives each step's index and sum: every sum must be 0
+    or 1, and the steps summing to 1 as many as the nonzero entries, so that
+    each holds a single nonzero entry, 1, whose index is exact.
     """
     T, B, F = inp.shape
-    if F < 2 or T * B == 0:
+    n = T * B
+    if F < 2 or n == 0:
         return None
-    inp2d = inp.reshape(T * B, F)
-    hi = inp2d.max(axis=1)
-    if not np.all((hi == 1.0) | (hi == 0.0)):
+    swapped = inp.transpose(1, 0, 2)
+    sample_major = swapped.flags.c_contiguous and not inp.flags.c_contiguous
+    flat = (swapped if sample_major else inp).reshape(n, F)
+    n_nonzero = np.count_nonzero(flat)
+    if n_nonzero > n:
         return None
-    # with no negative entry, a row whose sum equals its maximum (0 or 1)
-    # holds nothing else; float sums of zeros and one 1 are exact
-    if not np.array_equal(inp2d.sum(axis=1), hi) or inp2d.min() < 0.0:
+    probe = np.empty((F, 2), dtype=flat.dtype)
+    probe[:, 0] = np.arange(F)
+    probe[:, 1] = 1.0
+    index, total = (flat @ probe).T
+    ones = total == 1.0
+    if not np.all(ones | (total == 0.0)) or np.count_nonzero(ones) != n_nonzero:
         return None
-    tokens = inp2d.argmax(axis=1)
-    tokens[hi == 0.0] = F
+    tokens = np.where(ones, index, F).astype(np.intp)
+    if sample_major:
+        tokens = np.ascontiguousarray(tokens.reshape(B, T).T).reshape(n)
     return tokens
 
 

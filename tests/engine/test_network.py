@@ -286,6 +286,21 @@ def test_one_hot_tokens_reads_the_index_of_the_one(X):
     np.testing.assert_array_equal(tokens, expected)
 
 
+def test_one_hot_tokens_of_a_time_major_view():
+    # prediction passes a time-major view of sample-major data; the tokens
+    # must come out time-major all the same
+    from skrnn._engine.network import _one_hot_tokens
+
+    rng = np.random.default_rng(0)
+    T, B, F = 4, 5, 6
+    X = np.eye(F, dtype=np.float32)[rng.integers(0, F, size=(B, T))]
+    X[1, 2] = 0.0
+    view = X.transpose(1, 0, 2)
+    expected = np.where(view.any(axis=2), view.argmax(axis=2), F).reshape(-1)
+    np.testing.assert_array_equal(_one_hot_tokens(view), expected)
+    np.testing.assert_array_equal(_one_hot_tokens(view.copy()), expected)
+
+
 @pytest.mark.parametrize(
     "X",
     [
@@ -294,6 +309,9 @@ def test_one_hot_tokens_reads_the_index_of_the_one(X):
         np.array([[[1.0, -1.0], [1.0, 0.0]]]),  # a negative entry
         np.array([[[2.0, -1.0], [1.0, 0.0]]]),  # sums to 1, not one-hot
         np.array([[[np.nan, 0.0], [1.0, 0.0]]]),
+        np.array([[[0.5, 0.5], [1.0, 0.0]]]),  # sums to 1, two entries
+        np.array([[[1e-30, 1.0], [1.0, 0.0]]]),  # sums to 1 in float
+        np.array([[[0.0, 0.0], [1.0, 1.0]]]),
         np.array([[[1.0], [0.0]]]),  # one feature: nothing to gain
     ],
 )
