@@ -79,6 +79,19 @@ ACTIVATIONS = {"tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu}
 DERIVATIVES = {"tanh": _dtanh, "sigmoid": _dsigmoid, "relu": _drelu}
 
 
+def _derivative_into(activation, h, out):
+    """``DERIVATIVES[activation](h)`` written into ``out``, no temporaries."""
+    if activation == "tanh":
+        np.multiply(h, h, out=out)
+        np.subtract(1.0, out, out=out)
+    elif activation == "sigmoid":
+        np.subtract(1.0, h, out=out)
+        np.multiply(out, h, out=out)
+    else:
+        np.greater(h, 0.0, out=out, casting="unsafe")
+    return out
+
+
 # ---------------------------------------------------------------------------
 # initialisation
 
@@ -194,7 +207,6 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     are computed for a block of steps at once.
     """
     hs, h0, mask, activation = cache
-    deriv = DERIVATIVES[activation]
     T, B, H = hs.shape
     dtype = hs.dtype
     cut = _cut_points(T, truncate).tolist()
@@ -207,9 +219,12 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     gemm = _accumulating_product(dtype, B * H)
     W = np.asfortranarray(W_hh)  # BLAS reads it without transposing
     dh0 = np.zeros((B, H), dtype=dtype)
-    blocks, _ = _time_blocks(T, B * H * dtype.itemsize)
+    # derivatives for a few steps at a time, in one buffer: the cache of the
+    # vanilla cell is small, and this should not add much to it
+    blocks, size = _time_blocks(T, 4 * B * H * dtype.itemsize)
+    D_block = np.empty((min(size, T), B, H), dtype=dtype)
     for start, stop in blocks:
-        D = deriv(hs[start:stop])
+        D = _derivative_into(activation, hs[start:stop], D_block[: stop - start])
         for t in range(stop - 1, start - 1, -1):
             da = g[t]
             skip = missing[t][:, None] if partial is not None and partial[t] else None
