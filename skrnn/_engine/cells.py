@@ -497,6 +497,7 @@ def _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source=None):
             else:
                 multiply(x, factor, z)
         gemm(1.0, W_T, h_prev_T, 1.0, z_T, 0, 0, 1)
+        # from here the step of _lstm_loop, inline in this hot loop as there
         tanh(z, z)
         multiply(z, scale, z)
         add(z, shift, z)
