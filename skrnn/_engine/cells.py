@@ -63,24 +63,11 @@ def _relu(a, out):
     return np.maximum(a, 0.0, out=out)
 
 
-def _dtanh(h):
-    return 1.0 - h * h
-
-
-def _dsigmoid(h):
-    return h * (1.0 - h)
-
-
-def _drelu(h):
-    return (h > 0).astype(h.dtype)
-
-
 ACTIVATIONS = {"tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu}
-DERIVATIVES = {"tanh": _dtanh, "sigmoid": _dsigmoid, "relu": _drelu}
 
 
 def _derivative_into(activation, h, out):
-    """``DERIVATIVES[activation](h)`` written into ``out``, no temporaries."""
+    """The activation's derivative, in terms of its output ``h``, into ``out``."""
     if activation == "tanh":
         np.multiply(h, h, out=out)
         np.subtract(1.0, out, out=out)
@@ -215,7 +202,7 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         g = dhs
     else:
         g = np.array(dhs, dtype=dtype, order="C")
-    missing, partial = _mask_steps(mask)
+    keeps = _step_keeps(T, *_mask_steps(mask))
     gemm = _accumulating_product(dtype, B * H)
     W = np.asfortranarray(W_hh)  # BLAS reads it without transposing
     dh0 = np.zeros((B, H), dtype=dtype)
@@ -227,7 +214,7 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         D = _derivative_into(activation, hs[start:stop], D_block[: stop - start])
         for t in range(stop - 1, start - 1, -1):
             da = g[t]
-            skip = missing[t][:, None] if partial is not None and partial[t] else None
+            skip = keeps[t]
             if skip is not None:
                 # a missing step passes its gradient straight to the state
                 # before, and its own pre-activation gets none
