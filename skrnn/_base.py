@@ -25,8 +25,12 @@ from skrnn._engine import network
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._sequences import check_sequences, time_major
 
-# predictions run in blocks of sequences whose gate buffers fill about this
-# many bytes: memory stays bounded, and smaller blocks are no slower
+# Predictions run in blocks of sequences. A block's gates of one step fill
+# about _PREDICT_STEP_BYTES, which keeps them in the core's cache from one
+# element-wise pass to the next (larger blocks are slower, smaller ones pay
+# per-call costs), and its whole-sequence buffers (the input and a stacked
+# layer's outputs) at most _PREDICT_BYTES, which bounds memory.
+_PREDICT_STEP_BYTES = 2 << 20
 _PREDICT_BYTES = 32 << 20
 
 # Below this many multiply-adds per recurrent step, one BLAS thread: waking a
@@ -767,8 +771,11 @@ class BaseRNN(BaseEstimator):
         T, B = Xt.shape[:2]
         spec = self._spec_
         gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
-        width = gates * max(spec.hidden_sizes) * len(spec.directions)
-        block = _PREDICT_BYTES // max(1, T * width * Xt.dtype.itemsize)
+        item = Xt.dtype.itemsize
+        step = gates * max(spec.hidden_sizes) * item
+        rows = max(Xt.shape[2], *spec.hidden_sizes) * len(spec.directions) + 1
+        whole = 2 * max(T, 1) * rows * item
+        block = min(_PREDICT_STEP_BYTES // step, _PREDICT_BYTES // whole)
         block = int(np.clip(block, 64, 4096))
         outs = []
         with blas_threads_for(spec, min(B, block)):

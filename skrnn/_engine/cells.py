@@ -433,8 +433,12 @@ def _accumulating_product(dtype, n_rows):
 def _numpy_gemm(alpha, a, b, beta, c, trans_a=0, trans_b=0, overwrite_c=0):
     """``c = alpha * op(a) @ op(b) + beta * c`` in place, as BLAS's gemm."""
     product = (a.T if trans_a else a) @ (b.T if trans_b else b)
-    c *= beta
-    c += alpha * product
+    if beta:
+        c *= beta
+        c += alpha * product
+    else:
+        # as BLAS: with beta 0, c is not read (it may hold anything)
+        np.multiply(product, alpha, out=c)
     return c
 
 

@@ -227,6 +227,13 @@ def forward(
     final_states : dict
         The state of each layer and direction after its last step.
     """
+    if not keep and not train:
+        # prediction runs feature-major (imported here: it builds on this
+        # module)
+        from skrnn._engine.inference import predict
+
+        out, final_states = predict(params, spec, X, mask, states=states)
+        return out, None, final_states
     _, cell_forward, _, _ = CELLS[spec.cell]
     T, B, _ = X.shape
     dtype = X.dtype
