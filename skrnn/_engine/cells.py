@@ -27,7 +27,8 @@ needs to know which cell it runs:
     a chunk boundary.
 
 Two keyword flags let the network save memory and passes: ``forward(...,
-keep=False)`` returns no cache (prediction: no backward follows) and
+keep=False)`` returns no cache (no backward follows; the network itself
+predicts feature-major, in ``inference.py``) and
 ``overwrite_input=True`` lets the cell use ``xproj`` as its own buffer;
 ``backward(..., overwrite_dhs=True)`` lets it use ``dhs`` as scratch, and then
 a cache serves one backward pass only. The network passes arrays it never
@@ -442,66 +443,6 @@ def _numpy_gemm(alpha, a, b, beta, c, trans_a=0, trans_b=0, overwrite_c=0):
     return c
 
 
-def _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source=None):
-    """The LSTM recurrence, gates computed in ``Z`` where the inputs are.
-
-    ``Z[t]`` is a C-contiguous ``(B, 4H)`` array holding the prescaled input
-    projection of step t; it is turned into the gates ``i, f, g, o``. With
-    ``source``, a pair ``(X, factor)``, ``Z[t]`` is first set to
-    ``X[t] * factor`` (``factor`` None: a copy).
-    ``W_T`` is the transpose of the prescaled ``W_hh``. ``Hs`` and ``Cs``
-    hold ``n + 1`` C-contiguous arrays ``(B, H)``: the initial state, then
-    where the state after each step goes.
-    """
-    add, multiply, tanh, copyto = np.add, np.multiply, np.tanh, np.copyto
-    B, H = Hs[0].shape
-    dtype = Hs[0].dtype
-    kinds = _gate_scale("ssts", H, dtype)
-    # full-size constants: numpy's fastest loops have operands of one shape
-    scale = np.broadcast_to(kinds, (B, 4 * H)).copy()
-    shift = np.broadcast_to(
-        np.where(kinds == 1.0, 0.0, 0.5).astype(dtype), (B, 4 * H)
-    ).copy()
-    ig = np.empty((B, H), dtype=dtype)
-    tc = np.empty((B, H), dtype=dtype)
-    # every per-step view made up front, by numpy rather than in the loop
-    gates = [[z[:, k * H : (k + 1) * H] for z in Z] for k in range(4)]
-    steps = zip(
-        Z,
-        [z.T for z in Z],
-        *gates,
-        Hs[:-1],
-        [h.T for h in Hs[:-1]],
-        Hs[1:],
-        Cs[:-1],
-        Cs[1:],
-        keeps,
-        strict=True,
-    )
-    X, factor = source if source is not None else ([None] * len(keeps), None)
-    for x, (z, z_T, i, f, g, o, h_prev, h_prev_T, h, c_prev, c, keep) in zip(
-        X, steps, strict=True
-    ):
-        if x is not None:
-            if factor is None:
-                copyto(z, x)
-            else:
-                multiply(x, factor, z)
-        gemm(1.0, W_T, h_prev_T, 1.0, z_T, 0, 0, 1)
-        # from here the step of _lstm_loop, inline in this hot loop as there
-        tanh(z, z)
-        multiply(z, scale, z)
-        add(z, shift, z)
-        multiply(f, c_prev, c)
-        multiply(i, g, ig)
-        add(c, ig, c)
-        tanh(c, tc)
-        multiply(o, tc, h)
-        if keep is not None:
-            copyto(c, c_prev, where=keep)
-            copyto(h, h_prev, where=keep)
-
-
 def _step_contiguous(a):
     """Whether every ``a[t]`` of a ``(T, B, G)`` array is C-contiguous."""
     T, B, G = a.shape
@@ -536,8 +477,8 @@ def lstm_forward(
     activation : str, default=None
         Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
     keep : bool, default=True
-        Keep what :func:`lstm_backward` needs. False (prediction) keeps
-        nothing but the outputs and a few per-step buffers.
+        Keep what :func:`lstm_backward` needs; False returns no cache
+        (prediction itself runs in :mod:`skrnn._engine.inference`).
     overwrite_input : bool, default=False
         Allow the cell to keep the gates in the memory of ``xproj``.
     prescaled : bool, default=False
@@ -573,25 +514,6 @@ def lstm_forward(
     keeps = _step_keeps(T, missing, partial)
     scale = _gate_scale("ssts", H, dtype)
 
-    if not keep:
-        h0, c0 = (np.ascontiguousarray(s, dtype=dtype) for s in state0)
-        W_T = (params["W_hh"] * scale).T
-        gemm = _accumulating_product(dtype, B * H)
-        hs = np.empty((T, B, H), dtype=dtype)
-        cs = [np.empty((B, H), dtype=dtype) for _ in range(2)]
-        Cs = [c0] + [cs[t % 2] for t in range(T)]
-        Hs = [h0, *hs]
-        if overwrite_input and _step_contiguous(xproj):
-            if not prescaled:
-                np.multiply(xproj, scale, out=xproj)
-            Z, source = xproj, None
-        else:
-            # the gates of every step go through one buffer
-            Z = [np.empty((B, G), dtype=dtype)] * T
-            source = (xproj, None if prescaled else scale)
-        _lstm_predict_loop(gemm, W_T, Z, Hs, Cs, keeps, source)
-        return hs, (np.array(Hs[T]), np.array(Cs[T])), None
-
     if not prescaled:
         # one pass for all steps (the network folds it into its projection)
         xproj = np.multiply(xproj, scale, out=xproj if overwrite_input else None)
@@ -612,7 +534,7 @@ def lstm_forward(
     cs_full[0] = c0
     tcs = np.empty((T, B, H), dtype=dtype)
     _lstm_loop(W4, rows, blocks, hs_full, cs_full, tcs, keeps)
-    cache = (blocks, hs_full, cs_full, tcs, missing, partial)
+    cache = (blocks, hs_full, cs_full, tcs, missing, partial) if keep else None
     return hs_full[1:], (hs_full[T], cs_full[T]), cache
 
 
@@ -745,15 +667,14 @@ def gru_init(n_in, n_hidden, rng, dtype):
     return params
 
 
-def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place, prescaled=True):
-    """The GRU recurrence over the steps of ``keeps``.
+def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place):
+    """The GRU recurrence over the steps of ``keeps``, for training.
 
     ``X[t]`` is the input projection of step t, gate-major ``(3, B, H)`` (a
-    strided view), and ``W3`` the gate blocks of ``W_hh``; with
-    ``prescaled`` the ``r`` and ``z`` blocks of both are halved, else the
-    loop halves them. ``Z[t]`` is a contiguous ``(3, B, H)`` buffer for its
-    gates
-    ``r, z, n``, which shares memory with ``X[t]`` when ``in_place``.
+    strided view), and ``W3`` the gate blocks of ``W_hh``; the ``r`` and
+    ``z`` blocks of both are halved (prescaled). ``Z[t]`` is a contiguous
+    ``(3, B, H)`` buffer for its gates ``r, z, n``, which shares memory with
+    ``X[t]`` when ``in_place``.
     ``S[t]`` gets ``h_{t-1} W_hh[n] + b_hn``. ``Hs`` holds ``n + 1`` arrays
     ``(B, H)``: the initial state, then where ``h_t`` goes.
     """
@@ -774,15 +695,7 @@ def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place, prescaled=True):
     rz, hW_n = hW[:2], hW[2]
     rp = np.empty((B, H), dtype=dtype)
     # every per-step view made up front, by numpy rather than in the loop
-    if isinstance(Z, np.ndarray):
-        gates = Z[:, :2], Z[:, 0], Z[:, 1], Z[:, 2]
-    else:
-        gates = (
-            [z[:2] for z in Z],
-            [z[0] for z in Z],
-            [z[1] for z in Z],
-            [z[2] for z in Z],
-        )
+    gates = Z[:, :2], Z[:, 0], Z[:, 1], Z[:, 2]
     if in_place:
         # the gates go where the input projection of the step is: r and z
         # wait in the scratch until its n block has been read
@@ -793,8 +706,6 @@ def _gru_loop(W3, b_hn, X, Z, Hs, S, keeps, in_place, prescaled=True):
         add(hW_n, bias, s)
         # r and z: sigmoid(a) = 0.5 * tanh(a / 2) + 0.5
         add(rz, x_rz, rz)
-        if not prescaled:
-            multiply(rz, half, rz)
         tanh(rz, rz)
         multiply(rz, half, rz)
         add(rz, half, rz if in_place else rz_t)
@@ -837,8 +748,8 @@ def gru_forward(
     activation : str, default=None
         Ignored: the gates use their fixed sigmoid and tanh nonlinearities.
     keep : bool, default=True
-        Keep what :func:`gru_backward` needs. False (prediction) keeps
-        nothing but the outputs and a few per-step buffers.
+        Keep what :func:`gru_backward` needs; False returns no cache
+        (prediction itself runs in :mod:`skrnn._engine.inference`).
     overwrite_input : bool, default=False
         Allow the cell to keep the gates in the memory of ``xproj``.
     prescaled : bool, default=False
@@ -873,26 +784,16 @@ def gru_forward(
     H = G // 3
     dtype = xproj.dtype
     scale = _gate_scale("sst", H, dtype)
-    if not prescaled and (keep or overwrite_input):
-        # one pass for all steps (the network folds it into its projection);
-        # prediction into a buffer of one step halves step by step instead
+    if not prescaled:
+        # one pass for all steps (the network folds it into its projection)
         xproj = np.multiply(xproj, scale, out=xproj if overwrite_input else None)
-        overwrite_input = prescaled = True
-    W_hh = params["W_hh"] * scale if prescaled else params["W_hh"]
+        overwrite_input = True
+    W_hh = params["W_hh"] * scale
     W3 = W_hh.reshape(H, 3, H).transpose(1, 0, 2).copy()
     b_hn = params["b_hn"]
     missing, partial = _mask_steps(mask)
     keeps = _step_keeps(T, missing, partial)
     rows, blocks = _gate_major(xproj, 3)
-
-    if not keep:
-        # nothing is kept: the gates of every step go through one buffer
-        hs = np.empty((T, B, H), dtype=dtype)
-        Hs = [state0[0], *hs]
-        Z = [np.empty((3, B, H), dtype=dtype)] * T
-        S = [np.empty((B, H), dtype=dtype)] * T
-        _gru_loop(W3, b_hn, rows, Z, Hs, S, keeps, False, prescaled)
-        return hs, (Hs[T] if T else np.array(Hs[0], dtype=dtype),), None
 
     # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
     # slab of gate k) into the memory of its input projection when allowed
@@ -904,7 +805,7 @@ def gru_forward(
     # p_t[n] + b_hn, which the backward pass needs for the reset gate
     hpn = np.empty((T, B, H), dtype=dtype)
     _gru_loop(W3, b_hn, rows, blocks, hs_full, hpn, keeps, in_place)
-    cache = (blocks, hs_full, hpn, missing, partial)
+    cache = (blocks, hs_full, hpn, missing, partial) if keep else None
     return hs_full[1:], (hs_full[T],), cache
 
 

@@ -215,8 +215,9 @@ def forward(
         Apply dropout (needs ``rng``).
     rng : numpy Generator or None
     keep : bool
-        Keep what :func:`backward` needs; False for prediction, which then
-        holds only the layers' outputs.
+        Keep what :func:`backward` needs. False (outside training) is
+        prediction, which :func:`skrnn._engine.inference.predict` runs
+        feature-major, one step's buffers at a time.
 
     Returns
     -------

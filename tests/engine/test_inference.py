@@ -165,3 +165,20 @@ def test_network_forward_without_cache_is_the_prediction_pass(monkeypatch):
     out, cache, _ = forward(params, spec, X, keep=False)
     assert cache is None and len(calls) == 1
     np.testing.assert_array_equal(out, real(params, spec, X)[0])
+
+
+@pytest.mark.parametrize("T", [20, 40])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_prediction_needs_buffers_of_one_step(cell, T):
+    # beyond its copy of the input, prediction holds buffers of one step,
+    # whatever the length of the sequences: no projection of every step
+    tracemalloc = pytest.importorskip("tracemalloc")
+    B, H, F = 64, 32, 2
+    spec = NetworkSpec(cell=cell, n_in=F, hidden_sizes=(H,), n_out=1)
+    params, X, _, _ = _problem(spec, T, B, "thin", False, np.float32)
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell] * H * B * 4
+    tracemalloc.start()
+    inference.predict(params, spec, X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak - T * (F + 1) * B * 4 <= 9 * gates
