@@ -773,8 +773,12 @@ class BaseRNN(BaseEstimator):
         gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
         item = Xt.dtype.itemsize
         step = gates * max(spec.hidden_sizes) * item
-        rows = max(Xt.shape[2], *spec.hidden_sizes) * len(spec.directions) + 1
-        whole = 2 * max(T, 1) * rows * item
+        # per sequence and step: the input's copy, and the outputs a layer
+        # stores for the next (or for the head, with return_sequences)
+        rows = Xt.shape[2] + 1
+        if len(spec.hidden_sizes) > 1 or spec.return_sequences:
+            rows += 2 * (max(spec.hidden_sizes) * len(spec.directions) + 1)
+        whole = max(T, 1) * rows * item
         block = min(_PREDICT_STEP_BYTES // step, _PREDICT_BYTES // whole)
         block = int(np.clip(block, 64, 4096))
         outs = []

@@ -160,7 +160,8 @@ def _projection(inp, tokens, W_xh, b_h, scale, gemm):
         take = np.take
 
         def project(t, z):
-            take(table, tokens[t], axis=1, out=z)
+            # the tokens are valid indices: "clip" spares numpy a check
+            take(table, tokens[t], axis=1, out=z, mode="clip")
 
     else:
         W = table.T
