@@ -23,6 +23,7 @@ from skrnn._compat import (
 )
 from skrnn._engine import network
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
+from skrnn._engine.workspace import Workspace
 from skrnn._sequences import check_sequences, time_major
 
 # Predictions run in blocks of sequences. A block's gates of one step fill
@@ -558,11 +559,16 @@ class BaseRNN(BaseEstimator):
         Xt, maskt, targets, sample_weight = data
         order = self._rng.permutation(idx_train) if self.shuffle else idx_train
         total, seen = 0.0, 0.0
+        # the minibatches' large arrays, handed on from one to the next:
+        # fresh ones would cost page faults every time
+        workspace = Workspace()
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             if self.shuffle:
                 idx = np.sort(idx)  # gathering sorted rows is kinder to the cache
-            Xb = np.take(Xt, idx, axis=1)
+            T, _, F = Xt.shape
+            Xb = workspace.empty("X", (T, len(idx), F), Xt.dtype)
+            np.take(Xt, idx, axis=1, out=Xb, mode="clip")
             maskb = None
             if maskt is not None:
                 maskb = maskt[:, idx]
@@ -570,7 +576,7 @@ class BaseRNN(BaseEstimator):
                     maskb = None
             tb = self._take_targets(targets, idx)
             wb = None if sample_weight is None else sample_weight[idx]
-            loss = self._train_step(Xb, maskb, tb, wb)
+            loss = self._train_step(Xb, maskb, tb, wb, workspace)
             if not np.isfinite(loss):
                 self._check_finite(loss)  # stop at once: later batches are lost
             weight = len(idx) if wb is None else wb.sum()
@@ -579,14 +585,18 @@ class BaseRNN(BaseEstimator):
             self.t_ += len(idx)
         return total / seen
 
-    def _train_step(self, Xb, maskb, tb, wb):
-        """Forward, loss, backward, penalty, clipping and one optimizer update."""
+    def _train_step(self, Xb, maskb, tb, wb, workspace=None):
+        """Forward, loss, backward, penalty, clipping and one optimizer update.
+
+        ``workspace`` (a :class:`Workspace`) holds the large arrays of the
+        step; see :mod:`skrnn._engine.workspace`.
+        """
         params = self.weights_
         k = self.bptt_truncate
         if k is not None and Xb.shape[0] > k and not self.bidirectional:
-            loss, grads = self._chunked_gradients(Xb, maskb, tb, wb, k)
+            loss, grads = self._chunked_gradients(Xb, maskb, tb, wb, k, workspace)
         else:
-            loss, grads = self._gradients(Xb, maskb, tb, wb)
+            loss, grads = self._gradients(Xb, maskb, tb, wb, workspace)
         if self.alpha:
             n = Xb.shape[1]
             for name, p in params.items():
@@ -598,19 +608,25 @@ class BaseRNN(BaseEstimator):
         self._optimizer.update(params, grads)
         return loss
 
-    def _gradients(self, Xb, maskb, tb, wb):
+    def _gradients(self, Xb, maskb, tb, wb, workspace=None):
         """Loss and exact gradients over whole sequences (one forward, one
         backward; truncation, if any, cuts the recurrence inside the cells)."""
+        params, spec = self.weights_, self._spec_
         out, cache, _ = network.forward(
-            self.weights_, self._spec_, Xb, maskb, train=True, rng=self._rng
+            params, spec, Xb, maskb, train=True, rng=self._rng, workspace=workspace
         )
         loss, d_out = self._loss(out, tb, wb, maskb)
         grads, _ = network.backward(
-            self.weights_, self._spec_, d_out, cache, truncate=self.bptt_truncate
+            params,
+            spec,
+            d_out,
+            cache,
+            truncate=self.bptt_truncate,
+            workspace=workspace,
         )
         return loss, grads
 
-    def _chunked_gradients(self, Xb, maskb, tb, wb, k):
+    def _chunked_gradients(self, Xb, maskb, tb, wb, k, workspace=None):
         """Truncated BPTT in chunks of ``k`` steps, carrying the state.
 
         Gives the same loss and gradients as :meth:`_gradients` with
@@ -643,9 +659,10 @@ class BaseRNN(BaseEstimator):
                     train=True,
                     rng=self._rng,
                     keep=i == len(bounds) - 1,
+                    workspace=workspace,
                 )
             loss, d_out = self._loss(out, tb, wb, mask_of(a, b))
-            grads, _ = network.backward(params, spec, d_out, cache)
+            grads, _ = network.backward(params, spec, d_out, cache, workspace=workspace)
             return loss, grads
 
         # per-step loss: each chunk's mean is reweighted by its share of the
@@ -656,13 +673,21 @@ class BaseRNN(BaseEstimator):
         for a, b in bounds:
             m = mask_of(a, b)
             out, cache, states = network.forward(
-                params, spec, Xb[a:b], m, states=states, train=True, rng=self._rng
+                params,
+                spec,
+                Xb[a:b],
+                m,
+                states=states,
+                train=True,
+                rng=self._rng,
+                workspace=workspace,
             )
             share = self._row_weights(tb[a:b], wb, m).sum() / total
             if share == 0:
                 continue
             loss_c, d_out = self._loss(out, tb[a:b], wb, m)
-            g, _ = network.backward(params, spec, d_out * out.dtype.type(share), cache)
+            d_out = d_out * out.dtype.type(share)
+            g, _ = network.backward(params, spec, d_out, cache, workspace=workspace)
             loss += share * loss_c
             for name in grads:
                 grads[name] += g[name]

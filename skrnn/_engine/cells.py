@@ -35,13 +35,18 @@ a cache serves one backward pass only. The network passes arrays it never
 reads again; by default nothing given is modified. The gated cells also take
 ``prescaled=True``: ``xproj`` then arrives multiplied by :func:`input_scale`
 (the sigmoid gates' halving), which the network folds into its projection at
-no cost.
+no cost. Both passes take ``workspace``, a
+:class:`skrnn._engine.workspace.Workspace` whose buffers they use for their
+large arrays instead of fresh ones (the training loop hands them on from one
+minibatch to the next); the final state returned is always a fresh array.
 
 Cells keep no state between calls; all arrays keep the dtype they are given.
 """
 
 import numpy as np
 from scipy.linalg import blas as _scipy_blas
+
+from skrnn._engine.workspace import empty as _empty
 
 # ---------------------------------------------------------------------------
 # activations, each with its derivative written in terms of its output
@@ -135,6 +140,7 @@ def rnn_forward(
     *,
     keep=True,
     overwrite_input=False,
+    workspace=None,
 ):
     """Run the vanilla cell over a sequence.
 
@@ -178,10 +184,13 @@ def rnn_forward(
                 np.copyto(a, h, where=~m[:, None])
         h = a
     cache = (hs, state0[0], mask, activation) if keep else None
-    return hs, (h,), cache
+    # the final state is copied out of buffers a workspace hands on
+    return hs, (h.copy(),), cache
 
 
-def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
+def rnn_backward(
+    params, dhs, cache, truncate=None, *, overwrite_dhs=False, workspace=None
+):
     """Exact backward pass through time of :func:`rnn_forward`.
 
     With ``overwrite_dhs=True`` the gradients of the pre-activations are
@@ -210,7 +219,7 @@ def rnn_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
     # derivatives for a few steps at a time, in one buffer: the cache of the
     # vanilla cell is small, and this should not add much to it
     blocks, size = _time_blocks(T, 4 * B * H * dtype.itemsize)
-    D_block = np.empty((min(size, T), B, H), dtype=dtype)
+    D_block = _empty(workspace, "D", (min(size, T), B, H), dtype)
     for start, stop in blocks:
         D = _derivative_into(activation, hs[start:stop], D_block[: stop - start])
         for t in range(stop - 1, start - 1, -1):
@@ -460,6 +469,7 @@ def lstm_forward(
     keep=True,
     overwrite_input=False,
     prescaled=False,
+    workspace=None,
 ):
     """Run the LSTM cell over a sequence.
 
@@ -525,20 +535,23 @@ def lstm_forward(
     # the gates of step t go gate-major (gates[t, k] is the contiguous (B, H)
     # slab of gate k) into the memory of its input projection when allowed
     if not overwrite_input or blocks is None:
-        blocks = np.empty((T, 4, B, H), dtype=dtype)
+        blocks = _empty(workspace, "gates", (T, 4, B, H), dtype)
     # state histories with the initial state in row 0: the previous state of
     # step t is row t, so the backward pass reads it as a contiguous slice
-    hs_full = np.empty((T + 1, B, H), dtype=dtype)
-    cs_full = np.empty((T + 1, B, H), dtype=dtype)
+    hs_full = _empty(workspace, "hs", (T + 1, B, H), dtype)
+    cs_full = _empty(workspace, "cs", (T + 1, B, H), dtype)
     hs_full[0] = h0
     cs_full[0] = c0
-    tcs = np.empty((T, B, H), dtype=dtype)
+    tcs = _empty(workspace, "tanh_cs", (T, B, H), dtype)
     _lstm_loop(W4, rows, blocks, hs_full, cs_full, tcs, keeps)
     cache = (blocks, hs_full, cs_full, tcs, missing, partial) if keep else None
-    return hs_full[1:], (hs_full[T], cs_full[T]), cache
+    # the final state is copied out of buffers a workspace hands on
+    return hs_full[1:], (hs_full[T].copy(), cs_full[T].copy()), cache
 
 
-def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
+def lstm_backward(
+    params, dhs, cache, truncate=None, *, overwrite_dhs=False, workspace=None
+):
     """Exact backward pass through time of :func:`lstm_forward`.
 
     Returns ``(dxproj, {"W_hh": dW_hh}, (dh0, dc0))``. With
@@ -584,8 +597,8 @@ def lstm_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         dx = np.empty((T, B, 4 * H), dtype=dtype)
     dxg = _gate_major(dx, 4)[0]
     size = min(size, T)
-    K_block = np.empty((size, 4, B, H), dtype=dtype)
-    q_block = np.empty((size, B, H), dtype=dtype)
+    K_block = _empty(workspace, "K", (size, 4, B, H), dtype)
+    q_block = _empty(workspace, "q", (size, B, H), dtype)
     dh_buf = np.empty((B, H), dtype=dtype)
     dc = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)
@@ -732,6 +745,7 @@ def gru_forward(
     keep=True,
     overwrite_input=False,
     prescaled=False,
+    workspace=None,
 ):
     """Run the GRU cell over a sequence.
 
@@ -799,17 +813,20 @@ def gru_forward(
     # slab of gate k) into the memory of its input projection when allowed
     in_place = overwrite_input and blocks is not None
     if not in_place:
-        blocks = np.empty((T, 3, B, H), dtype=dtype)
-    hs_full = np.empty((T + 1, B, H), dtype=dtype)
+        blocks = _empty(workspace, "gates", (T, 3, B, H), dtype)
+    hs_full = _empty(workspace, "hs", (T + 1, B, H), dtype)
     hs_full[0] = state0[0]
     # p_t[n] + b_hn, which the backward pass needs for the reset gate
-    hpn = np.empty((T, B, H), dtype=dtype)
+    hpn = _empty(workspace, "hpn", (T, B, H), dtype)
     _gru_loop(W3, b_hn, rows, blocks, hs_full, hpn, keeps, in_place)
     cache = (blocks, hs_full, hpn, missing, partial) if keep else None
-    return hs_full[1:], (hs_full[T],), cache
+    # the final state is copied out of buffers a workspace hands on
+    return hs_full[1:], (hs_full[T].copy(),), cache
 
 
-def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
+def gru_backward(
+    params, dhs, cache, truncate=None, *, overwrite_dhs=False, workspace=None
+):
     """Exact backward pass through time of :func:`gru_forward`.
 
     Returns ``(dxproj, {"W_hh": dW_hh, "b_hn": db_hn}, (dh0,))``. With
@@ -861,8 +878,8 @@ def gru_backward(params, dhs, cache, truncate=None, *, overwrite_dhs=False):
         dxn = np.empty((T, B, H), dtype=dtype)
     dpg = _gate_major(dp, 3)[0]
     size = min(size, T)
-    K_block = np.empty((size, 4, B, H), dtype=dtype)
-    D_block = np.empty((size, 2, B, H), dtype=dtype)
+    K_block = _empty(workspace, "K", (size, 4, B, H), dtype)
+    D_block = _empty(workspace, "D", (size, 2, B, H), dtype)
     dh_buf = np.empty((B, H), dtype=dtype)
     dhz = np.empty((B, H), dtype=dtype)
     dh_next = np.zeros((B, H), dtype=dtype)

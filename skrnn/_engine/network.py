@@ -13,6 +13,8 @@ import numpy as np
 from scipy import sparse
 
 from skrnn._engine.cells import CELLS, glorot_uniform, input_scale
+from skrnn._engine.workspace import empty as _empty
+from skrnn._engine.workspace import zeros as _zeros
 
 
 @dataclass(frozen=True)
@@ -107,16 +109,16 @@ def _dropout_mask(shape, rate, rng, dtype):
 _BIAS_COLUMN_MAX_FEATURES = 64
 
 
-def _with_ones(inp):
+def _with_ones(inp, workspace=None):
     """``(T, B, F)`` -> ``(T * B, F + 1)``, a column of ones appended.
 
     None when the input is too wide. ``inp`` may be any view: this is the
-    one copy it gets.
+    one copy it gets (into the buffer ``"ones"`` of ``workspace``).
     """
     T, B, F = inp.shape
     if F > _BIAS_COLUMN_MAX_FEATURES:
         return None
-    out = np.empty((T, B, F + 1), dtype=inp.dtype)
+    out = _empty(workspace, "ones", (T, B, F + 1), inp.dtype)
     out[:, :, :F] = inp
     out[:, :, F] = 1.0
     return out.reshape(T * B, F + 1)
@@ -159,7 +161,7 @@ def _one_hot_tokens(inp):
     return tokens
 
 
-def _gather_project(tokens, W_xh, b_h, scale=None):
+def _gather_project(tokens, W_xh, b_h, scale=None, out=None):
     """``X @ W_xh + b_h`` for one-hot X given by its ``tokens``: a row gather."""
     F, G = W_xh.shape
     table = np.empty((F + 1, G), dtype=W_xh.dtype)
@@ -167,7 +169,7 @@ def _gather_project(tokens, W_xh, b_h, scale=None):
     table[F] = b_h
     if scale is not None:
         table *= scale
-    return table.take(tokens, axis=0)
+    return table.take(tokens, axis=0, out=out)
 
 
 def _token_sums(tokens, rows, n_tokens):
@@ -178,11 +180,12 @@ def _token_sums(tokens, rows, n_tokens):
     return np.asarray(onehot @ rows)
 
 
-def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None):
+def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None, out=None):
     """The input projection of every step at once, ``inp2d @ W_xh + b_h``.
 
     ``inp_ones`` is :func:`_with_ones` of ``inp2d`` or None; ``scale``, when
-    given, multiplies the projection's columns (through the weights).
+    given, multiplies the projection's columns (through the weights);
+    ``out``, when given, receives the result.
     """
     if scale is not None:
         W_xh, b_h = W_xh * scale, b_h * scale
@@ -190,14 +193,23 @@ def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None):
         W = np.empty((W_xh.shape[0] + 1, W_xh.shape[1]), dtype=W_xh.dtype)
         W[:-1] = W_xh
         W[-1] = b_h
-        return inp_ones @ W
-    out = inp2d @ W_xh
+        return np.matmul(inp_ones, W, out=out)
+    out = np.matmul(inp2d, W_xh, out=out)
     out += b_h
     return out
 
 
 def forward(
-    params, spec, X, mask=None, *, states=None, train=False, rng=None, keep=True
+    params,
+    spec,
+    X,
+    mask=None,
+    *,
+    states=None,
+    train=False,
+    rng=None,
+    keep=True,
+    workspace=None,
 ):
     """Run the network over a batch of sequences.
 
@@ -218,6 +230,9 @@ def forward(
         Keep what :func:`backward` needs. False (outside training) is
         prediction, which :func:`skrnn._engine.inference.predict` runs
         feature-major, one step's buffers at a time.
+    workspace : Workspace or None
+        Where the large arrays go (the cache among them) instead of fresh
+        memory; see :mod:`skrnn._engine.workspace`.
 
     Returns
     -------
@@ -252,22 +267,28 @@ def forward(
         F = inp.shape[2]
         # the network's own input may be one-hot (words, characters)
         tokens = _one_hot_tokens(inp) if layer == 0 else None
-        inp_ones = _with_ones(inp) if tokens is None else None
+        layer_ws = None if workspace is None else workspace.sub(f"layer{layer}")
+        inp_ones = _with_ones(inp, layer_ws) if tokens is None else None
         # only needed for a dense product; a copy if inp is a view
         dense = tokens is None and inp_ones is None
         inp2d = inp.reshape(T * B, F) if dense else None
         n_dir = len(spec.directions)
-        out = np.empty((T, B, H * n_dir), dtype=dtype) if n_dir > 1 else None
+        out = None
+        if n_dir > 1:
+            out = _empty(layer_ws, "out", (T, B, H * n_dir), dtype)
         cell_caches = []
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
             # the LSTM's gate scaling, folded into the projection's weights
             scale = input_scale(spec.cell, H, dtype)
+            cell_ws = None if workspace is None else workspace.sub(key)
+            G = p["W_hh"].shape[1]
+            xproj = _empty(cell_ws, "xproj", (T * B, G), dtype)
             if tokens is not None:
-                xproj = _gather_project(tokens, p["W_xh"], p["b_h"], scale)
+                _gather_project(tokens, p["W_xh"], p["b_h"], scale, out=xproj)
             else:
-                xproj = _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale)
+                _project(inp2d, p["W_xh"], p["b_h"], inp_ones, scale, out=xproj)
             xproj = xproj.reshape(T, B, -1)
             extra = {} if scale is None else {"prescaled": True}
             m = mask
@@ -283,6 +304,7 @@ def forward(
                 spec.activation,
                 keep=keep,
                 overwrite_input=True,
+                workspace=cell_ws,
                 **extra,
             )
             final_states[key] = final
@@ -325,7 +347,9 @@ def forward(
     return out, cache, final_states
 
 
-def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
+def backward(
+    params, spec, d_out, cache, *, truncate=None, need_dX=False, workspace=None
+):
     """Exact gradients of a loss, given its gradient ``d_out`` wrt the output.
 
     Parameters
@@ -341,6 +365,10 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
         the sequence, in each direction's own order of time).
     need_dX : bool
         Also return the gradient with respect to the input X.
+    workspace : Workspace or None
+        The one :func:`forward` used, if any: its scratch goes there too.
+        The gradients returned are fresh arrays; ``dX`` lives in the
+        workspace.
 
     Returns
     -------
@@ -362,7 +390,7 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
     if spec.return_sequences:
         d_top = d_feats.reshape(T, B, H_last)
     else:
-        d_top = np.zeros_like(top)
+        d_top = _zeros(workspace, "d_top", top.shape, top.dtype)
         if spec.bidirectional:
             H = spec.hidden_sizes[-1]
             d_top[-1, :, :H] = d_feats[:, :H]
@@ -377,7 +405,9 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
         F = inp.shape[2]
         inp2d = inp.reshape(T * B, F) if tokens is None else None
         want_dinp = layer > 0 or need_dX
-        d_inp = np.zeros((T, B, F), dtype=top.dtype) if want_dinp else None
+        d_inp = None
+        if want_dinp:
+            d_inp = _zeros(workspace, f"layer{layer}.d_inp", (T, B, F), top.dtype)
         for d, direction in enumerate(spec.directions):
             key = layer_key(layer, direction)
             p = _sub(params, key)
@@ -387,8 +417,9 @@ def backward(params, spec, d_out, cache, *, truncate=None, need_dX=False):
             if d == 1:
                 dhs = dhs[::-1]
             # d_top is this function's own scratch: the cell may write into it
+            cell_ws = None if workspace is None else workspace.sub(key)
             dxproj, d_rec, _ = cell_backward(
-                p, dhs, cell_caches[d], truncate, overwrite_dhs=True
+                p, dhs, cell_caches[d], truncate, overwrite_dhs=True, workspace=cell_ws
             )
             if d == 1:
                 dxproj = dxproj[::-1]
