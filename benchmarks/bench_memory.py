@@ -26,9 +26,16 @@ fit
     (``G*H``), which the weight gradients take in one matrix product.
 
 predict
-    ``data`` as above; ``params`` once; ``block``: the input projection of a
-    block of ``nb = min(n, 4096)`` sequences, ``T*nb*G*H*4``, which the engine
-    computes as one matrix product before the loop over time.
+    ``data`` as above; ``params`` once; ``block``: what one block of ``nb``
+    sequences needs, ``nb*(T*(F + 1) + (G + s)*H)*4``: the input's copy with
+    its row of ones, and the buffers of one step, which prediction reuses
+    from step to step: the gates (``G*H``) and ``s*H`` of states and scratch
+    (``s`` = 4 for the vanilla cell: two buffers taking turns and the initial
+    state with its copy; 10 for the LSTM, which adds the cell state's two
+    buffers, two scratch arrays and the initial cell state with its copy; 6
+    for the GRU, which adds the candidate's recurrent term and its bias). ``nb``
+    follows the engine's rule: about 2 MB of gates per step, at most 32 MB
+    of input copy, between 64 and 4096 sequences.
 
 Memory that BLAS allocates for itself is not seen by tracemalloc, nor is
 memory held before the call (the caller's X).
@@ -68,7 +75,8 @@ from skrnn import RNNClassifier, RNNRegressor
 
 # per step and sequence, the activations the backward pass reads, in units of H
 CACHED = {"rnn": 1, "lstm": 4 + 3, "gru": 3 + 2}
-PREDICT_BLOCK = 4096
+# per sequence, the states and scratch of one prediction step, in units of H
+SCRATCH = {"rnn": 4, "lstm": 10, "gru": 6}
 FLOAT = 4  # bytes of a float32
 MIB = 2.0**20
 
@@ -79,6 +87,12 @@ def n_params(cfg, cell):
     n_out = cfg.get("C", 1)
     extra = H if cell == "gru" else 0  # the GRU's recurrent candidate bias
     return F * G + H * G + G + extra + H * n_out + n_out
+
+
+def _predict_block(T, F, gates):
+    """Sequences per prediction block, by the engine's rule (one layer)."""
+    block = min((2 << 20) // (gates * FLOAT), (32 << 20) // (T * (F + 1) * FLOAT))
+    return int(np.clip(block, 64, 4096))
 
 
 def estimate(cfg, cell):
@@ -101,11 +115,11 @@ def estimate(cfg, cell):
         "params": 4 * params,
         "batch": B * T * (F + (CACHED[cell] + G) * H) * FLOAT,
     }
-    nb = min(n, PREDICT_BLOCK)
+    nb = min(n, _predict_block(T, F, G * H))
     predict = {
         "data": n * T * F * FLOAT,
         "params": params,
-        "block": T * nb * G * H * FLOAT,
+        "block": nb * (T * (F + 1) + (G + SCRATCH[cell]) * H) * FLOAT,
     }
     for part in (fit, predict):
         part["total"] = sum(part.values())
