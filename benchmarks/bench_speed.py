@@ -74,7 +74,8 @@ except ImportError:  # skorch is an optional peer
     skorch = None
 
 IMPLEMENTATIONS = ("floor", "skrnn", "torch", "skorch")
-# skrnn predicts in blocks of this many sequences; the floor does the same
+# the floor and skorch predict in blocks of this many sequences (skrnn's own
+# blocks hold 64 to 4096, sized by its gates)
 PREDICT_BLOCK = 4096
 LEARNING_RATE = 1e-3
 
@@ -283,7 +284,7 @@ class TorchRunner:
 class SkorchRunner:
     """skorch wrapping :class:`TorchRNN`: one epoch of ``partial_fit``.
 
-    Prediction uses batches of :data:`PREDICT_BLOCK` sequences, as skrnn does
+    Prediction uses batches of :data:`PREDICT_BLOCK` sequences, as the floor does
     (skorch would otherwise predict in training-sized batches).
     """
 
