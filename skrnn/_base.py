@@ -22,6 +22,7 @@ from skrnn._compat import (
     _check_n_features,
 )
 from skrnn._engine import network
+from skrnn._engine.inference import Predictor
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._engine.workspace import Workspace
 from skrnn._sequences import check_sequences, time_major
@@ -807,12 +808,11 @@ class BaseRNN(BaseEstimator):
         block = min(_PREDICT_STEP_BYTES // step, _PREDICT_BYTES // whole)
         block = int(np.clip(block, 64, 4096))
         outs = []
+        predict = Predictor(self.weights_, spec)
         with blas_threads_for(spec, min(B, block)):
             for a in range(0, B, block):
                 m = None if maskt is None else maskt[:, a : a + block]
-                out, _, _ = network.forward(
-                    self.weights_, spec, Xt[:, a : a + block], m, keep=False
-                )
+                out, _ = predict(Xt[:, a : a + block], m)
                 outs.append(out)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-2)
 
@@ -865,19 +865,17 @@ class BaseRNN(BaseEstimator):
         maskt = None if seqs.mask is None else np.ascontiguousarray(seqs.mask.T)
         spec, params = self._spec_, self.weights_
         records = []
+        # the weights are laid out for prediction once, not once a step
+        predict = Predictor(params, spec)
         with blas_threads_for(spec, seqs.n_samples):
-            out, _, states = network.forward(
-                params, spec, seqs.X.transpose(1, 0, 2), maskt, keep=False
-            )
+            out, states = predict(seqs.X.transpose(1, 0, 2), maskt)
             for k in range(n_steps):
                 last = out[-1] if spec.return_sequences else out
                 next_input, record = choose(last)
                 records.append(record)
                 if k + 1 < n_steps:
                     step = np.asarray(next_input, dtype=seqs.X.dtype)[None]
-                    out, _, states = network.forward(
-                        params, spec, step, states=states, keep=False
-                    )
+                    out, states = predict(step, states=states)
         return np.stack(records, axis=1), seqs
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from skrnn._engine.cells import ACTIVATIONS, input_scale
 from skrnn._engine.cells import _accumulating_product as accumulating_product
-from skrnn._engine.network import _one_hot_tokens, _sub, layer_key, zero_states
+from skrnn._engine.network import _one_hot_tokens, layer_key, zero_states
 
 # ---------------------------------------------------------------------------
 # one direction of one layer, feature-major
@@ -140,22 +140,30 @@ def _with_ones_feature_major(X):
     return out
 
 
-def _projection(inp, tokens, W_xh, b_h, scale, gemm):
-    """``project(t, z)`` writing ``(x_t W_xh + b_h) * scale`` into ``z.T``.
+def _projection_table(W_xh, b_h, scale, one_hot):
+    """``[W_xh; b_h]^T * scale``, ``(G, F + 1)``: the projection's weights.
 
-    ``inp`` is a ``(T, F + 1, B)`` input with its row of ones, or None when
-    ``tokens`` ``(T, B)`` give a one-hot input (``F`` for a step of zeros).
+    For a one-hot input the column of a token is its weights plus the bias
+    and the last column (a step of zeros) the bias alone; for a dense input
+    the last column is the bias, which its row of ones picks up.
     """
     F, G = W_xh.shape
     table = np.empty((G, F + 1), dtype=W_xh.dtype)
     table[:, :F] = W_xh.T
     table[:, F] = b_h
-    if tokens is not None:
-        # the column of a token is its weights plus the bias; the last
-        # column (a step of zeros) the bias alone
+    if one_hot:
         table[:, :F] += b_h[:, None]
     if scale is not None:
         table *= scale[:, None]
+    return table
+
+
+def _projection(inp, tokens, table, gemm):
+    """``project(t, z)`` writing step t's projection, by ``table``, into ``z``.
+
+    ``inp`` is a ``(T, F + 1, B)`` input with its row of ones, or None when
+    ``tokens`` ``(T, B)`` give a one-hot input (``F`` for a step of zeros).
+    """
     if tokens is not None:
         take = np.take
 
@@ -182,98 +190,150 @@ def _state_out(state):
     return np.ascontiguousarray(state.T)
 
 
-def _run_direction(spec, p, H, project, state, steps, targets, keeps, gemm):
-    """One layer in one direction; the final state as ``(H, B)`` arrays."""
-    scale = input_scale(spec.cell, H, state[0].dtype)
-    W_hh = p["W_hh"] if scale is None else p["W_hh"] * scale
-    WrT = np.ascontiguousarray(W_hh.T)
-    run = (steps, targets, keeps)
-    if spec.cell == "lstm":
-        return _lstm_steps(gemm, WrT, project, *state, *run)
-    if spec.cell == "gru":
-        return _gru_steps(gemm, WrT, p["b_hn"], project, *state, *run)
-    return _rnn_steps(gemm, WrT, project, *state, *run, spec.activation)
+class Predictor:
+    """The prediction pass of one network, its weights laid out once.
 
-
-def predict(params, spec, X, mask=None, *, states=None):
-    """The network's output and final states, keeping nothing else.
+    Prediction reads the weights in layouts of its own (the recurrent
+    weights transposed and prescaled, the projection's weights and bias as
+    one table). Calling a :class:`Predictor` again reuses them, which
+    matters when a sequence is continued one step per call; it is valid as
+    long as ``params`` do not change.
 
     Parameters
     ----------
     params : dict of str to ndarray
     spec : NetworkSpec
-    X : ndarray of shape (T, B, n_in)
-        Any layout; a view of sample-major data saves a copy.
-    mask : ndarray of bool of shape (T, B) or None
-        False at missing steps, where the state carries over.
-    states : dict or None
-        Initial ``(B, H)`` states per layer and direction (zeros when None).
-
-    Returns
-    -------
-    out : ndarray of shape (B, n_out) or (T, B, n_out)
-    final_states : dict
-        Per layer and direction, the state after its last step, as a tuple
-        of C-contiguous ``(B, H)`` arrays.
     """
-    T, B, _ = X.shape
-    dtype = X.dtype
-    if states is None:
-        states = zero_states(spec, B, dtype)
-    keeps = [None] * T
-    if mask is not None:
-        missing = ~np.asarray(mask, dtype=bool)
-        keeps = [m[None, :] if m.any() else None for m in missing]
-    n_dir = len(spec.directions)
-    n_layers = len(spec.hidden_sizes)
-    forward_steps, reverse_steps = range(T), range(T - 1, -1, -1)
 
-    tokens = _one_hot_tokens(X)
-    inp = None
-    if tokens is None:
-        inp = _with_ones_feature_major(X)
-    else:
-        tokens = tokens.reshape(T, B)
-    final_states = {}
-    finals = []
-    for layer, H in enumerate(spec.hidden_sizes):
-        gemm = accumulating_product(dtype, B * H)
-        stored = layer < n_layers - 1 or spec.return_sequences
-        if stored:
-            # this layer's outputs, with the next product's row of ones
-            out = np.empty((T, H * n_dir + 1, B), dtype=dtype)
-            out[:, H * n_dir] = 1.0
+    def __init__(self, params, spec):
+        self.params = params
+        self.spec = spec
+        self._layouts = {}
+
+    def _layout(self, name, make):
+        if name not in self._layouts:
+            self._layouts[name] = make()
+        return self._layouts[name]
+
+    def _recurrent(self, key, H):
+        """The transpose of the prescaled ``W_hh``, C-contiguous."""
+
+        def make():
+            W_hh = self.params[f"{key}.W_hh"]
+            scale = input_scale(self.spec.cell, H, W_hh.dtype)
+            return np.ascontiguousarray((W_hh if scale is None else W_hh * scale).T)
+
+        return self._layout((key, "W_hh"), make)
+
+    def _table(self, key, H, one_hot):
+        """:func:`_projection_table` of one layer and direction."""
+
+        def make():
+            W_xh, b_h = self.params[f"{key}.W_xh"], self.params[f"{key}.b_h"]
+            scale = input_scale(self.spec.cell, H, W_xh.dtype)
+            return _projection_table(W_xh, b_h, scale, one_hot)
+
+        return self._layout((key, "table", one_hot), make)
+
+    def _run_direction(self, key, H, project, state, run, gemm):
+        """One layer in one direction; the final state as ``(H, B)`` arrays."""
+        WrT = self._recurrent(key, H)
+        cell = self.spec.cell
+        if cell == "lstm":
+            return _lstm_steps(gemm, WrT, project, *state, *run)
+        if cell == "gru":
+            b_hn = self.params[f"{key}.b_hn"]
+            return _gru_steps(gemm, WrT, b_hn, project, *state, *run)
+        return _rnn_steps(gemm, WrT, project, *state, *run, self.spec.activation)
+
+    def __call__(self, X, mask=None, *, states=None):
+        """The network's output and final states, keeping nothing else.
+
+        Parameters
+        ----------
+        X : ndarray of shape (T, B, n_in)
+            Any layout; a view of sample-major data saves a copy.
+        mask : ndarray of bool of shape (T, B) or None
+            False at missing steps, where the state carries over.
+        states : dict or None
+            Initial ``(B, H)`` states per layer and direction (zeros when
+            None).
+
+        Returns
+        -------
+        out : ndarray of shape (B, n_out) or (T, B, n_out)
+        final_states : dict
+            Per layer and direction, the state after its last step, as a
+            tuple of C-contiguous ``(B, H)`` arrays.
+        """
+        spec = self.spec
+        T, B, _ = X.shape
+        dtype = X.dtype
+        if states is None:
+            states = zero_states(spec, B, dtype)
+        keeps = [None] * T
+        if mask is not None:
+            missing = ~np.asarray(mask, dtype=bool)
+            keeps = [m[None, :] if m.any() else None for m in missing]
+        n_dir = len(spec.directions)
+        n_layers = len(spec.hidden_sizes)
+        forward_steps, reverse_steps = range(T), range(T - 1, -1, -1)
+
+        tokens = _one_hot_tokens(X)
+        inp = None
+        if tokens is None:
+            inp = _with_ones_feature_major(X)
+        else:
+            tokens = tokens.reshape(T, B)
+        final_states = {}
         finals = []
-        for d, direction in enumerate(spec.directions):
-            key = layer_key(layer, direction)
-            p = _sub(params, key)
-            scale = input_scale(spec.cell, H, dtype)
-            project = _projection(inp, tokens, p["W_xh"], p["b_h"], scale, gemm)
-            steps = reverse_steps if d else forward_steps
+        for layer, H in enumerate(spec.hidden_sizes):
+            gemm = accumulating_product(dtype, B * H)
+            stored = layer < n_layers - 1 or spec.return_sequences
             if stored:
-                rows = slice(d * H, (d + 1) * H)
-                targets = [out[t, rows] for t in steps]
-            else:
-                # only the final state is read: two buffers take turns
-                pair = np.empty((2, H, B), dtype=dtype)
-                targets = [pair[k % 2] for k in range(T)]
-            state = tuple(_state_in(s, dtype) for s in states[key])
-            step_keeps = [keeps[t] for t in steps]
-            final = _run_direction(
-                spec, p, H, project, state, steps, targets, step_keeps, gemm
-            )
-            final_states[key] = tuple(_state_out(s) for s in final)
-            finals.append(final[0])
-        if stored:
-            inp, tokens = out, None
+                # this layer's outputs, with the next product's row of ones
+                out = np.empty((T, H * n_dir + 1, B), dtype=dtype)
+                out[:, H * n_dir] = 1.0
+            finals = []
+            for d, direction in enumerate(spec.directions):
+                key = layer_key(layer, direction)
+                table = self._table(key, H, tokens is not None)
+                project = _projection(inp, tokens, table, gemm)
+                steps = reverse_steps if d else forward_steps
+                if stored:
+                    rows = slice(d * H, (d + 1) * H)
+                    targets = [out[t, rows] for t in steps]
+                else:
+                    # only the final state is read: two buffers take turns
+                    pair = np.empty((2, H, B), dtype=dtype)
+                    targets = [pair[k % 2] for k in range(T)]
+                state = tuple(_state_in(s, dtype) for s in states[key])
+                run = (steps, targets, [keeps[t] for t in steps])
+                final = self._run_direction(key, H, project, state, run, gemm)
+                final_states[key] = tuple(_state_out(s) for s in final)
+                finals.append(final[0])
+            if stored:
+                inp, tokens = out, None
+        return self._head(inp, finals), final_states
 
-    W_hy, b_y = params["output.W_hy"], params["output.b_y"]
-    if spec.return_sequences:
-        head = np.empty((W_hy.shape[1], W_hy.shape[0] + 1), dtype=dtype)
-        head[:, :-1] = W_hy.T
-        head[:, -1] = b_y
-        return np.matmul(head, inp).transpose(0, 2, 1).copy(), final_states
-    feats = np.concatenate(finals, axis=0) if n_dir > 1 else finals[0]
-    out = feats.T @ W_hy
-    out += b_y
-    return out, final_states
+    def _head(self, top, finals):
+        """The output layer, on every step (``top``) or on the final states."""
+        W_hy, b_y = self.params["output.W_hy"], self.params["output.b_y"]
+        if self.spec.return_sequences:
+            head = np.empty((W_hy.shape[1], W_hy.shape[0] + 1), dtype=top.dtype)
+            head[:, :-1] = W_hy.T
+            head[:, -1] = b_y
+            return np.matmul(head, top).transpose(0, 2, 1).copy()
+        feats = np.concatenate(finals, axis=0) if len(finals) > 1 else finals[0]
+        out = feats.T @ W_hy
+        out += b_y
+        return out
+
+
+def predict(params, spec, X, mask=None, *, states=None):
+    """The network's output and final states, keeping nothing else.
+
+    ``Predictor(params, spec)(X, mask, states=states)``; see
+    :class:`Predictor`.
+    """
+    return Predictor(params, spec)(X, mask, states=states)

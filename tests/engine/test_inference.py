@@ -182,3 +182,23 @@ def test_prediction_needs_buffers_of_one_step(cell, T):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak - T * (F + 1) * B * 4 <= 9 * gates
+
+
+@pytest.mark.parametrize("inputs", ["thin", "one-hot"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_predictor_continues_a_sequence_step_by_step(cell, inputs):
+    # one call over T steps, or T calls of one step carrying the states (as
+    # forecasting and generation do): the same outputs and states; the
+    # weights are laid out on the first call and reused after
+    n_in = 1 if inputs == "thin" else 6
+    spec = NetworkSpec(cell=cell, n_in=n_in, hidden_sizes=(4, 3), n_out=2)
+    params, X, _, states = _problem(spec, 6, 3, inputs, False, np.float64)
+    whole = inference.predict(params, spec, X, states=states)
+    predictor = inference.Predictor(params, spec)
+    out, carried = predictor(X[:1], states=states)
+    layouts = dict(predictor._layouts)
+    for t in range(1, 6):
+        out, carried = predictor(X[t : t + 1], states=carried)
+    assert predictor._layouts.keys() == layouts.keys()
+    assert all(predictor._layouts[k] is v for k, v in layouts.items())
+    _assert_same((out, carried), (whole[0], None, whole[1]), np.float64)
