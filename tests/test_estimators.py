@@ -90,6 +90,32 @@ def test_ragged_equals_padded_equals_alone(cell, bidirectional):
     np.testing.assert_allclose(alone, ragged, rtol=1e-12)
 
 
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_prediction_in_blocks_equals_one_block(cell, return_sequences, monkeypatch):
+    # predict splits the samples into blocks sized by the gates of a step;
+    # with the smallest blocks (64 sequences) the results must not move
+    import skrnn._base
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.standard_normal((n, 2)) for n in rng.integers(1, 8, size=150)]
+    y = [rng.standard_normal(len(s)) for s in seqs] if return_sequences else None
+    if y is None:
+        y = rng.standard_normal(len(seqs))
+    reg = RNNRegressor(
+        cell=cell,
+        hidden_layer_sizes=(5, 4),
+        return_sequences=return_sequences,
+        max_iter=2,
+        dtype="float64",
+        random_state=0,
+    ).fit(seqs, y)
+    whole = reg.predict(seqs)
+    monkeypatch.setattr(skrnn._base, "_PREDICT_STEP_BYTES", 1)
+    blocks = reg.predict(seqs)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-12, atol=1e-12)
+
+
 def test_flattened_2d_equals_3d():
     rng = np.random.default_rng(0)
     X3 = rng.standard_normal((50, 4, 3))
