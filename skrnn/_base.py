@@ -563,11 +563,11 @@ class BaseRNN(BaseEstimator):
         # the minibatches' large arrays, handed on from one to the next:
         # fresh ones would cost page faults every time
         workspace = Workspace()
+        T, _, F = Xt.shape
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             if self.shuffle:
                 idx = np.sort(idx)  # gathering sorted rows is kinder to the cache
-            T, _, F = Xt.shape
             Xb = workspace.empty("X", (T, len(idx), F), Xt.dtype)
             np.take(Xt, idx, axis=1, out=Xb, mode="clip")
             maskb = None

@@ -169,7 +169,9 @@ def _gather_project(tokens, W_xh, b_h, scale=None, out=None):
     table[F] = b_h
     if scale is not None:
         table *= scale
-    return table.take(tokens, axis=0, out=out)
+    # the tokens are valid indices: with "clip" numpy writes into ``out``
+    # directly, where "raise" would go through a temporary copy
+    return table.take(tokens, axis=0, out=out, mode="clip")
 
 
 def _token_sums(tokens, rows, n_tokens):

@@ -4,7 +4,7 @@ Every minibatch needs the same large arrays: the input projection, the
 cached states and gates, the gradients flowing back through time. Allocated
 afresh, each costs the operating system's page faults on first touch, since
 the allocator returns large freed blocks to the system; on the machines we
-measure on that is a quarter of an LSTM's training time at medium sizes. A
+measure on that is about a fifth of an LSTM's training time at medium sizes. A
 :class:`Workspace` keeps each buffer, by name, for the next step.
 
 Buffers come back holding whatever the last step left in them. The arrays
