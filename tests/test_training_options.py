@@ -472,3 +472,26 @@ def test_early_stopping_that_stops_restores_the_best_epoch():
         np.testing.assert_array_equal(stopped.weights_[k], cut.weights_[k], err_msg=k)
     # the epochs after the best one scored worse: their weights differ
     assert max(stopped.validation_scores_[best:]) < stopped.best_validation_score_
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_minibatch_steps_scale_the_penalty_by_the_batch_size(cell):
+    # two minibatches of 4 and one of 2 per epoch, in order: each step's
+    # penalty is alpha / (its batch size) times the weights
+    X, y = _data()
+    opts = dict(alpha=3.0, clip_value=0.05, clip_norm=0.2)
+    est = _sgd(cell=cell, batch_size=4, shuffle=False, **opts)
+    est.partial_fit(X, y)
+    w = _copy(est.weights_)
+    spec = _spec(est, 2)
+    losses = []
+    for batch in (slice(0, 4), slice(4, 8), slice(8, 10)):
+        n = len(X[batch])
+        loss, grads = _loss_and_gradients(w, spec, X[batch], y[batch])
+        losses.append(n * (loss + _penalty(w, n, 3.0)))
+        g = _processed(grads, w, n, **opts)
+        w = {k: w[k] - 0.5 * g[k] for k in w}
+    est.partial_fit(X, y)
+    _assert_weights(est.weights_, w)
+    # the epoch's loss is the mean of the batches' losses, weighted by size
+    assert est.loss_ == pytest.approx(sum(losses) / 10, rel=RTOL)
