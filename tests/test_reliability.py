@@ -22,57 +22,158 @@ def _data(n=200, T=8, seed=0):
     return X, X.sum(axis=(1, 2))
 
 
-def _interrupt_at(monkeypatch, cls, epoch):
-    original = cls._run_epoch
+def _interrupt_at(monkeypatch, cls, epoch, method="_run_epoch"):
+    """Raise KeyboardInterrupt at the ``epoch``-th call of ``method``."""
+    original = getattr(cls, method)
     calls = {"n": 0}
 
-    def run_epoch(self, *args, **kwargs):
+    def interrupted(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == epoch:
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(cls, "_run_epoch", run_epoch)
+    monkeypatch.setattr(cls, method, interrupted)
+    return calls
 
 
-def test_keyboard_interrupt_stops_with_a_usable_model(monkeypatch):
+def test_keyboard_interrupt_keeps_a_usable_model_and_propagates(monkeypatch):
     X, y = _data()
     _interrupt_at(monkeypatch, RNNRegressor, epoch=4)
     reg = RNNRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0)
-    with pytest.warns(UserWarning, match="interrupted"):
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interr"):
         reg.fit(X, y)
     assert reg.n_iter_ == 3
-    assert len(reg.history_) == 3
+    assert len(reg.history_) == len(reg.loss_curve_) == 3
+    assert [r["epoch"] for r in reg.history_] == [1, 2, 3]
+    assert reg.loss_ == reg.loss_curve_[-1] == reg.history_[-1]["loss"]
     assert np.all(np.isfinite(reg.predict(X)))
+    # the interrupted fit is the first three epochs of an uninterrupted one
+    monkeypatch.undo()
+    ref = RNNRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y)
+    for k in reg.weights_:
+        np.testing.assert_array_equal(reg.weights_[k], ref.weights_[k])
+
+
+def test_keyboard_interrupt_warning_points_at_the_callers_line(monkeypatch):
+    X, y = _data(n=40)
+    _interrupt_at(monkeypatch, RNNRegressor, epoch=2)
+    reg = RNNRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            reg.fit(X, y)
+    [w] = [w for w in caught if "interrupted" in str(w.message)]
+    assert w.filename == __file__
 
 
 def test_keyboard_interrupt_keeps_best_weights_with_early_stopping(monkeypatch):
     X, y = _data(n=300)
-    _interrupt_at(monkeypatch, RNNRegressor, epoch=9)
-    reg = RNNRegressor(
+    _interrupt_at(monkeypatch, RNNRegressor, epoch=11)
+    params = dict(
         hidden_layer_sizes=(8,),
         early_stopping=True,
-        learning_rate_init=0.01,
+        learning_rate_init=0.05,
         max_iter=50,
         random_state=0,
     )
-    with pytest.warns(UserWarning, match="best so far"):
+    reg = RNNRegressor(**params)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="best so"):
         reg.fit(X, y)
-    assert reg.n_iter_ == 8
+    assert reg.n_iter_ == 10
+    assert len(reg.validation_scores_) == len(reg.history_) == 10
     best = reg.best_iteration_
+    # the best epoch is not the last one, so restoring it is seen
+    assert best < reg.n_iter_
     assert reg.best_validation_score_ == max(reg.validation_scores_)
     # weights equal those of an uninterrupted run stopped at the best epoch
-    ref = RNNRegressor(
-        hidden_layer_sizes=(8,),
-        early_stopping=True,
-        learning_rate_init=0.01,
-        max_iter=best,
-        random_state=0,
-    )
     monkeypatch.undo()
-    ref.fit(X, y)
+    ref = RNNRegressor(**{**params, "max_iter": best}).fit(X, y)
     for k in reg.weights_:
         np.testing.assert_array_equal(reg.weights_[k], ref.weights_[k])
+
+
+def test_keyboard_interrupt_in_the_first_epoch_sets_loss_of_the_minibatches_run(
+    monkeypatch,
+):
+    X, y = _data(n=100)
+    losses = []
+    original = RNNRegressor._train_step
+
+    def train_step(self, *args, **kwargs):
+        if len(losses) == 3:
+            raise KeyboardInterrupt
+        loss = original(self, *args, **kwargs)
+        losses.append(loss)
+        return loss
+
+    monkeypatch.setattr(RNNRegressor, "_train_step", train_step)
+    reg = RNNRegressor(hidden_layer_sizes=(8,), batch_size=10, random_state=0)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="0 comp"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 0
+    assert reg.history_ == [] and reg.loss_curve_ == []
+    assert reg.t_ == 30
+    assert reg.loss_ == pytest.approx(np.mean(losses))
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_keyboard_interrupt_before_any_minibatch_leaves_loss_nan(monkeypatch):
+    X, y = _data(n=40)
+    _interrupt_at(monkeypatch, RNNRegressor, epoch=1, method="_train_step")
+    reg = RNNRegressor(hidden_layer_sizes=(4,), random_state=0)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="0 comp"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 0 and reg.t_ == 0
+    assert np.isnan(reg.loss_)
+    assert reg.predict(X).shape == (40,)
+
+
+def test_keyboard_interrupt_before_training_leaves_the_estimator_unchanged(
+    monkeypatch,
+):
+    X, y = _data(n=40)
+    reg = RNNRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    reg.partial_fit(X, y)
+    before = pickle.dumps(reg)
+    # the interrupt comes while the data is prepared: nothing was trained
+    _interrupt_at(monkeypatch, RNNRegressor, epoch=1, method="_zero_output_loss")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(KeyboardInterrupt):
+            reg.partial_fit(X, y)
+    assert pickle.dumps(reg) == before
+
+
+def test_keyboard_interrupt_stops_a_loop_of_partial_fit(monkeypatch):
+    X, y = _data(n=60)
+    calls = _interrupt_at(monkeypatch, RNNClassifier, epoch=3)
+    clf = RNNClassifier(hidden_layer_sizes=(4,), random_state=0)
+    done = 0
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interr"):
+        for part in np.array_split(np.arange(60), 6):
+            clf.partial_fit(X[part], y[part] > 0, classes=[False, True])
+            done += 1
+    assert done == 2 and calls["n"] == 3
+    assert clf.n_iter_ == 2 and len(clf.history_) == 2
+    assert clf.predict(X).shape == (60,)
+
+
+def test_keyboard_interrupt_stops_a_grid_search(monkeypatch):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data(n=60)
+    calls = _interrupt_at(monkeypatch, RNNRegressor, epoch=5)
+    search = GridSearchCV(
+        RNNRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0),
+        {"learning_rate_init": [0.01, 0.001]},
+        cv=3,
+    )
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interr"):
+        search.fit(X, y)
+    # the third fit was cut in its first epoch and nothing ran after it
+    assert calls["n"] == 5
+    assert not hasattr(search, "cv_results_")
 
 
 def _diverging(**kw):
