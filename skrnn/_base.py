@@ -428,7 +428,7 @@ class BaseRNN(BaseEstimator):
         frac = self.validation_fraction
         # as train_test_split counts
         n_val = int(np.ceil(frac * n))
-        n_train = int(np.floor((1 - frac) * n))
+        n_train = n - n_val
         need = self._min_validation_samples
         if n_val < need or n_train < 1:
             raise ValueError(
@@ -626,7 +626,10 @@ class BaseRNN(BaseEstimator):
         if self._loss_name == "log_loss" and not self.return_sequences:
             labels = targets
             counts = np.bincount(labels)
-            if counts[counts > 0].min() >= 2:
+            n_classes = np.count_nonzero(counts)
+            n_val = int(np.ceil(self.validation_fraction * n))
+            # stratified only when each side can hold every class
+            if counts[counts > 0].min() >= 2 and min(n_val, n - n_val) >= n_classes:
                 stratify = labels
         idx_train, idx_val = train_test_split(
             np.arange(n),
