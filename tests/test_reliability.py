@@ -280,3 +280,41 @@ def test_loading_a_model_from_another_version_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pickle.loads(pickle.dumps(reg))
+
+
+def test_failed_partial_fits_restore_in_place_from_reused_buffers(monkeypatch):
+    X, y = _data(n=64)
+    seed = np.random.RandomState(0)
+    reg = RNNRegressor(
+        cell="lstm", hidden_layer_sizes=(8,), solver="adam", random_state=seed
+    )
+    reg.partial_fit(X, y)
+    weights = reg.weights_
+    arrays = {k: id(v) for k, v in weights.items()}
+    for _ in range(2):
+        # a good call between failures: the next rollback restores its result,
+        # not the state saved before it
+        reg.partial_fit(X, y)
+        before = pickle.dumps(reg)
+        seed_state = seed.get_state()[1].copy()
+        # the failure comes after one minibatch has updated the weights and
+        # the optimizer's moments in place
+        original = RNNRegressor._train_step
+        calls = []
+
+        def failing_step(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise MemoryError("no memory left")
+            return original(self, *args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(RNNRegressor, "_train_step", failing_step)
+            with pytest.raises(MemoryError):
+                reg.partial_fit(X, y)
+        assert pickle.dumps(reg) == before
+        # the very same arrays and random generator, put back in place
+        assert reg.weights_ is weights
+        assert {k: id(v) for k, v in reg.weights_.items()} == arrays
+        assert reg.random_state is seed
+        np.testing.assert_array_equal(seed.get_state()[1], seed_state)
