@@ -67,10 +67,7 @@ def main(argv=None):
     print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
     for r in cells:
         print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
-    print(
-        "best of", repeats, "runs; a partial_fit call includes one save "
-        "(and a restore only when it fails)"
-    )
+    print(f"best of {repeats} runs; a partial_fit call includes one save")
 
 
 if __name__ == "__main__":

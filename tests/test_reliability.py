@@ -22,15 +22,15 @@ def _data(n=200, T=8, seed=0):
     return X, X.sum(axis=(1, 2))
 
 
-def _interrupt_at(monkeypatch, cls, epoch, method="_run_epoch"):
-    """Raise KeyboardInterrupt at the ``epoch``-th call of ``method``."""
+def _interrupt_at(monkeypatch, cls, epoch, method="_run_epoch", error=None):
+    """Raise KeyboardInterrupt (or ``error``) at the ``epoch``-th call of ``method``."""
     original = getattr(cls, method)
     calls = {"n": 0}
 
     def interrupted(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == epoch:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt if error is None else error
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(cls, method, interrupted)
@@ -299,17 +299,10 @@ def test_failed_partial_fits_restore_in_place_from_reused_buffers(monkeypatch):
         seed_state = seed.get_state()[1].copy()
         # the failure comes after one minibatch has updated the weights and
         # the optimizer's moments in place
-        original = RNNRegressor._train_step
-        calls = []
-
-        def failing_step(self, *args, **kwargs):
-            calls.append(1)
-            if len(calls) == 2:
-                raise MemoryError("no memory left")
-            return original(self, *args, **kwargs)
-
         with monkeypatch.context() as patch:
-            patch.setattr(RNNRegressor, "_train_step", failing_step)
+            _interrupt_at(
+                patch, RNNRegressor, 2, "_train_step", MemoryError("no memory left")
+            )
             with pytest.raises(MemoryError):
                 reg.partial_fit(X, y)
         assert pickle.dumps(reg) == before
