@@ -184,3 +184,23 @@ def test_early_stopping_with_few_samples_per_class_splits_without_stratifying():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X, labels)
         assert len(clf.validation_scores_) == 2
+
+
+def test_only_a_loss_far_above_both_references_is_an_explosion():
+    from skrnn._base import _Progress
+
+    reg = RNNRegressor()
+    reg.n_iter_ = 0
+    # a model that starts near zero on targets far from it: its first loss
+    # and the zero-output loss are alike; a model that starts well (first
+    # loss small) may still sit far below the zero-output loss
+    reg._progress = _Progress(zero_loss=1e6)
+    reg._progress.minibatch_done(1.0, 1.0, 1.0)
+    reg._check_not_exploded(1e5)
+    with pytest.raises(ValueError, match="exploded to 1.1e\\+09"):
+        reg._check_not_exploded(1.1e9)
+    reg._progress = _Progress(zero_loss=1.0)
+    reg._progress.minibatch_done(1e6, 1e6, 1.0)
+    reg._check_not_exploded(1e8)
+    with pytest.raises(ValueError, match="more than 1000 times both"):
+        reg._check_not_exploded(2e9)
