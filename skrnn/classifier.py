@@ -42,7 +42,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 {_docs.PARAMETERS}
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, ``{{label: weight}}``; 'balanced'
-        weighs classes inversely to their frequency in y.
+        weighs classes inversely to their frequency in y. A dict's weights
+        must be finite numbers >= 0, not zero for every class in y.
 
     Attributes
     ----------
@@ -391,7 +392,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             How many steps to generate.
         temperature : float, default=1.0
             Divides the logits before sampling: below 1 sharper, above 1
-            more varied; 0 always takes the most likely class (greedy).
+            more varied; 0 always takes the most likely class (greedy), and
+            so in effect does a tiny temperature.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling; an int makes it reproducible.
 
