@@ -3,7 +3,6 @@
 import contextlib
 import threading
 import time
-import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -231,12 +230,11 @@ class BaseRNN(BaseEstimator):
     def __setstate__(self, state):
         saved = state.pop("_skrnn_version", None)
         if saved is not None and saved != _version():
-            warnings.warn(
+            warn(
                 f"This {type(self).__name__} was saved with skrnn {saved} and is "
                 f"loaded with skrnn {_version()}; predictions may differ. Refit "
                 "it, or load it with the version that saved it.",
                 UserWarning,
-                stacklevel=2,
             )
         super().__setstate__(state)
 

@@ -1,9 +1,12 @@
 """Warnings that point at the user's line, not at the library's."""
 
+import copy
 import os
+import pickle
 import sys
 import warnings
 
+import joblib
 import sklearn
 
 _SKRNN = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -12,12 +15,16 @@ _SKLEARN = os.path.dirname(os.path.abspath(sklearn.__file__)) + os.sep
 # Frames a warning passes through on its way out that the user did not
 # write: skrnn itself, scikit-learn's fit wrappers (the ``_fit_context``
 # decorator in base.py, the output and metadata wrappers in utils) and
-# Pipeline, which calls ``fit`` for the user.
+# Pipeline, which calls ``fit`` for the user; and the loaders that call
+# ``__setstate__`` (pickle, copy, joblib).
 _INTERNAL_PREFIXES = (
     _SKRNN,
     os.path.join(_SKLEARN, "base.py"),
     os.path.join(_SKLEARN, "pipeline.py"),
     os.path.join(_SKLEARN, "utils") + os.sep,
+    os.path.abspath(pickle.__file__),
+    os.path.abspath(copy.__file__),
+    os.path.dirname(os.path.abspath(joblib.__file__)) + os.sep,
 )
 
 

@@ -1,5 +1,6 @@
 """Interrupted and diverging training, threads, and saved models."""
 
+import io
 import pickle
 import subprocess
 import sys
@@ -268,7 +269,7 @@ def test_saved_model_loads_in_a_new_process_with_identical_predictions(tmp_path)
     np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), reg.predict(X))
 
 
-def test_loading_a_model_from_another_version_warns():
+def test_loading_a_model_from_another_version_warns(monkeypatch):
     X, y = _data(n=40)
     reg = RNNRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(X, y)
     state = reg.__getstate__()
@@ -277,6 +278,19 @@ def test_loading_a_model_from_another_version_warns():
     fresh = RNNRegressor.__new__(RNNRegressor)
     with pytest.warns(UserWarning, match="saved with skrnn 0.0.1"):
         fresh.__setstate__(state)
+    # through joblib, the warning names the line that loads
+    old = RNNRegressor.__new__(RNNRegressor)
+    old.__dict__.update(state)
+    buffer = io.BytesIO()
+    with monkeypatch.context() as patch:
+        patch.setattr("skrnn._base._version", lambda: "0.0.1")
+        joblib.dump(old, buffer)
+    buffer.seek(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        joblib.load(buffer)
+    [w] = [w for w in caught if "saved with skrnn 0.0.1" in str(w.message)]
+    assert w.filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pickle.loads(pickle.dumps(reg))
