@@ -402,7 +402,7 @@ class BaseRNN(BaseEstimator):
                     self._restart_for_warm_start()
             interrupt = self._train(seqs, targets, sw, incremental)
         except BaseException:
-            # a failure, or Ctrl-C before the first minibatch ran: as it was
+            # a failure, or Ctrl-C while the data was prepared: as it was
             saved.restore()
             raise
         if interrupt is not None:
