@@ -1,10 +1,8 @@
 """BaseRNN: parameters, data checks and the training loop of both estimators."""
 
 import contextlib
-import copy
 import threading
 import time
-import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -15,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from skrnn import _rollback
 from skrnn._compat import (
     Interval,
     StrOptions,
@@ -26,6 +25,12 @@ from skrnn._engine.inference import Predictor
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._engine.workspace import Workspace
 from skrnn._sequences import check_sequences, time_major
+from skrnn._warnings import warn
+
+# A training loss this many times above both the loss of the call's first
+# minibatch and the loss of a model that outputs zeros has exploded, even
+# while it is still finite.
+_EXPLODED = 1000.0
 
 # Predictions run in blocks of sequences. A block's gates of one step fill
 # about _PREDICT_STEP_BYTES, which keeps them in the core's cache from one
@@ -225,12 +230,11 @@ class BaseRNN(BaseEstimator):
     def __setstate__(self, state):
         saved = state.pop("_skrnn_version", None)
         if saved is not None and saved != _version():
-            warnings.warn(
+            warn(
                 f"This {type(self).__name__} was saved with skrnn {saved} and is "
                 f"loaded with skrnn {_version()}; predictions may differ. Refit "
                 "it, or load it with the version that saved it.",
                 UserWarning,
-                stacklevel=2,
             )
         super().__setstate__(state)
 
@@ -275,6 +279,7 @@ class BaseRNN(BaseEstimator):
                 facts["feature_names_in_"] = probe.feature_names_in_
             return seqs, facts
         _check_feature_names(self, X, reset=False)
+        self._check_not_one_sequence(X, seqs)
         if seqs.kind == "2d" and self._input_kind == "2d":
             _check_n_features(self, X, reset=False)
         if seqs.n_step_features != self._n_step_features:
@@ -284,6 +289,34 @@ class BaseRNN(BaseEstimator):
                 f"{self._n_step_features} features per step."
             )
         return seqs, None
+
+    def _check_not_one_sequence(self, X, seqs):
+        """Refuse one sequence ``X[0]`` given to a model fitted on 3-D input.
+
+        A 2-D array is read as rows of flattened steps, so one sequence of
+        shape ``(n_steps, n_features)`` would silently become ``n_steps``
+        sequences of one step. That is only clearly a mistake when the model
+        was fitted on 3-D sequences of several steps and X has one step's
+        worth of columns.
+        """
+        if (
+            self._input_kind == "3d"
+            and self.n_features_in_ > 1
+            and seqs.kind == "2d"
+            and getattr(X, "ndim", None) == 2
+            and not hasattr(X, "columns")
+            and X.shape[0] > 1
+            and X.shape[1] == self._n_step_features
+        ):
+            shape = tuple(np.shape(X))
+            raise ValueError(
+                f"X is a 2-D array of shape {shape}, which reads as {shape[0]} "
+                f"sequences of one step each, but {self.__class__.__name__} was "
+                f"fitted on 3-D sequences of {self.n_features_in_} steps. For a "
+                "single sequence of shape (n_steps, n_features), pass "
+                f"X[np.newaxis] (shape {(1, *shape)}); for one-step sequences, "
+                f"pass a 3-D array of shape {(shape[0], 1, shape[1])}."
+            )
 
     def _check_sample_weight(self, sample_weight, n_samples):
         if sample_weight is None:
@@ -357,13 +390,9 @@ class BaseRNN(BaseEstimator):
                 "the parameters that shape the network must stay the same."
             )
         if self.early_stopping and not incremental:
-            n_val = int(np.ceil(self.validation_fraction * seqs.n_samples))
-            if n_val < 1 or seqs.n_samples - n_val < 1:
-                raise ValueError(
-                    f"early_stopping needs at least 2 samples; got {seqs.n_samples}."
-                )
+            self._check_validation_split(seqs.n_samples)
 
-        saved = copy.deepcopy(self.__dict__)
+        saved = _rollback.save(self)
         try:
             if reset:
                 self._reset(spec, facts, target_state)
@@ -371,28 +400,45 @@ class BaseRNN(BaseEstimator):
                 self._target_state_update(target_state)
                 if not incremental:
                     self._restart_for_warm_start()
-            self._train(seqs, targets, sw, incremental)
-        except KeyboardInterrupt:
-            warnings.warn(
-                "Training was interrupted; the model keeps the weights it had "
-                "reached"
+            interrupt = self._train(seqs, targets, sw, incremental)
+        except BaseException:
+            # a failure, or Ctrl-C while the data was prepared: as it was
+            saved.restore()
+            raise
+        if interrupt is not None:
+            warn(
+                f"Training was interrupted after {self.n_iter_} complete "
+                f"epoch(s); the model keeps the weights it had reached"
                 + (
                     " (the best so far on the validation data)."
-                    if self.early_stopping
+                    if self.early_stopping and self._best_params is not None
                     else "."
                 ),
                 UserWarning,
-                stacklevel=3,
             )
-            if self.early_stopping and getattr(self, "_best_params", None):
-                self._set_params_values(self._best_params)
-            if not hasattr(self, "n_iter_"):
-                self.n_iter_ = 0
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+            raise interrupt
         return self
+
+    _min_validation_samples = 1
+
+    def _check_validation_split(self, n):
+        """Early stopping's split must leave data on both sides."""
+        frac = self.validation_fraction
+        # as train_test_split counts
+        n_val = int(np.ceil(frac * n))
+        n_train = n - n_val
+        need = self._min_validation_samples
+        if n_val < need or n_train < 1:
+            raise ValueError(
+                f"early_stopping with validation_fraction={frac} holds out {n_val} "
+                f"of the {n} samples and trains on {n_train}; it needs at least "
+                f"{need} held-out sample(s){self._validation_need_reason()} and at "
+                "least 1 to train on. Change validation_fraction, pass more "
+                "samples, or set early_stopping=False."
+            )
+
+    def _validation_need_reason(self):
+        return ""
 
     def _target_state_update(self, target_state):
         """Hook for incremental calls (classes are fixed after the first)."""
@@ -458,7 +504,14 @@ class BaseRNN(BaseEstimator):
         return OPTIMIZERS[self.solver](learning_rate=lr, epsilon=self.epsilon)
 
     def _train(self, seqs, targets, sample_weight, incremental):
-        """Run epochs until convergence, ``max_iter`` or a single pass."""
+        """Run epochs until convergence, ``max_iter`` or a single pass.
+
+        Returns
+        -------
+        interrupt : KeyboardInterrupt or None
+            The interrupt that cut training short, once the model has been
+            left usable (see :meth:`_keep_interrupted`); None otherwise.
+        """
         n = seqs.n_samples
         idx_train = np.arange(n)
         val = None
@@ -473,14 +526,48 @@ class BaseRNN(BaseEstimator):
         )
         batch_size = int(np.clip(batch_size, 1, len(idx_train)))
         n_epochs = 1 if incremental else self.max_iter
-        # overflow shows up as a non-finite loss, reported with a way out
-        with (
-            blas_threads_for(self._spec_, batch_size),
-            np.errstate(over="ignore", invalid="ignore"),
-        ):
-            self._epochs(data, idx_train, batch_size, val, n_epochs, incremental)
+        self._progress = _Progress(self._zero_output_loss(data, idx_train))
+        try:
+            # overflow shows up as a non-finite loss, reported with a way out
+            with (
+                blas_threads_for(self._spec_, batch_size),
+                np.errstate(over="ignore", invalid="ignore"),
+            ):
+                self._epochs(data, idx_train, batch_size, val, n_epochs, incremental)
+        except KeyboardInterrupt as exc:
+            self._keep_interrupted()
+            return exc
+        finally:
+            del self._progress
         if self.early_stopping and self._best_params is not None:
             self._set_params_values(self._best_params)
+        return None
+
+    def _keep_interrupted(self):
+        """After Ctrl-C in the epoch loop: a usable model, consistent records.
+
+        The completed epochs are kept in ``n_iter_``, ``loss_curve_`` and
+        ``history_``; the weights are those reached (the best epoch's with
+        early stopping). If no epoch ever completed, ``loss_`` is the mean
+        loss of the minibatches that ran (NaN if none did).
+        """
+        if self.early_stopping and self._best_params is not None:
+            self._set_params_values(self._best_params)
+        if not hasattr(self, "loss_"):
+            self.loss_ = self._progress.mean_loss()
+
+    def _zero_output_loss(self, data, idx):
+        """Training loss of a model whose outputs are all zero."""
+        Xt, maskt, targets, sample_weight = data
+        tb = self._take_targets(targets, idx)
+        wb = None if sample_weight is None else sample_weight[idx]
+        maskb = None
+        if maskt is not None and self.return_sequences:
+            maskb = maskt[:, idx]
+        lead = tb.shape[: 2 if self.return_sequences else 1]
+        zeros = np.zeros((*lead, self._spec_.n_out), dtype=Xt.dtype)
+        loss, _ = self._loss(zeros, tb, wb, maskb)
+        return loss
 
     def _epochs(self, data, idx_train, batch_size, val, n_epochs, incremental):
         """The epoch loop: train, record, report, decide whether to stop."""
@@ -488,17 +575,14 @@ class BaseRNN(BaseEstimator):
             start = time.perf_counter()
             loss = self._run_epoch(data, idx_train, batch_size)
             self._check_finite(loss)
-            self.n_iter_ += 1
-            self.loss_curve_.append(loss)
-            self.loss_ = loss
-            record = {"epoch": self.n_iter_, "loss": loss}
+            self._check_not_exploded(loss)
+            record = {"epoch": self.n_iter_ + 1, "loss": loss}
             if val is not None:
                 val_loss, val_score = self._evaluate(val)
                 record["val_loss"] = val_loss
                 record["val_score"] = val_score
-                self.validation_scores_.append(val_score)
             record["seconds"] = time.perf_counter() - start
-            self.history_.append(record)
+            self._record_epoch(record)
             if self.verbose:
                 print(self._progress_line(record, n_epochs))
             if self._update_no_improvement(record) and not incremental:
@@ -510,12 +594,20 @@ class BaseRNN(BaseEstimator):
                 break
         else:
             if not incremental:
-                warnings.warn(
+                warn(
                     f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=5,
                 )
+
+    def _record_epoch(self, record):
+        """Store a finished epoch's record, all fields at once."""
+        self.history_.append(record)
+        self.loss_curve_.append(record["loss"])
+        if "val_score" in record:
+            self.validation_scores_.append(record["val_score"])
+        self.loss_ = record["loss"]
+        self.n_iter_ = record["epoch"]
 
     def _progress_line(self, record, n_epochs):
         parts = [f"Epoch {record['epoch']}", f"loss: {record['loss']:.6f}"]
@@ -532,7 +624,10 @@ class BaseRNN(BaseEstimator):
         if self._loss_name == "log_loss" and not self.return_sequences:
             labels = targets
             counts = np.bincount(labels)
-            if counts[counts > 0].min() >= 2:
+            n_classes = np.count_nonzero(counts)
+            n_val = int(np.ceil(self.validation_fraction * n))
+            # stratified only when each side can hold every class
+            if counts[counts > 0].min() >= 2 and min(n_val, n - n_val) >= n_classes:
                 stratify = labels
         idx_train, idx_val = train_test_split(
             np.arange(n),
@@ -560,6 +655,8 @@ class BaseRNN(BaseEstimator):
         Xt, maskt, targets, sample_weight = data
         order = self._rng.permutation(idx_train) if self.shuffle else idx_train
         total, seen = 0.0, 0.0
+        progress = self._progress
+        progress.epoch_started()
         # the minibatches' large arrays, handed on from one to the next:
         # fresh ones would cost page faults every time
         workspace = Workspace()
@@ -584,6 +681,7 @@ class BaseRNN(BaseEstimator):
             total += loss * weight
             seen += weight
             self.t_ += len(idx)
+            progress.minibatch_done(loss, total, seen)
         return total / seen
 
     def _train_step(self, Xb, maskb, tb, wb, workspace=None):
@@ -753,6 +851,21 @@ class BaseRNN(BaseEstimator):
                 "estimator was left as it was before this call."
             )
 
+    def _check_not_exploded(self, loss):
+        """Stop a loss that grows without bound before it overflows."""
+        limit = _EXPLODED * max(self._progress.first_loss, self._progress.zero_loss)
+        if limit > 0 and loss > limit:
+            raise ValueError(
+                f"Training diverged: the loss exploded to {loss:.4g} at epoch "
+                f"{self.n_iter_ + 1}, more than {_EXPLODED:g} times both the "
+                f"first minibatch's ({self._progress.first_loss:.4g}) and that "
+                f"of a model predicting zeros ({self._progress.zero_loss:.4g}). "
+                f"Lower learning_rate_init (now {self.learning_rate_init}), keep "
+                f"or tighten clip_norm (now {self.clip_norm}), or scale the data "
+                "(e.g. StandardScaler). The estimator was left as it was before "
+                "this call."
+            )
+
     def _update_no_improvement(self, record):
         """MLP's stopping rule; also keeps the best weights. True: stop."""
         if "val_score" in record:
@@ -767,10 +880,12 @@ class BaseRNN(BaseEstimator):
                 score == self.best_validation_score_
                 and record["val_loss"] < self._best_val_loss
             ):
+                # the copy first: an interrupt during it changes nothing
+                best = {k: v.copy() for k, v in self.weights_.items()}
+                self._best_params = best
                 self._best_val_loss = record["val_loss"]
                 self.best_validation_score_ = score
                 self.best_iteration_ = record["epoch"]
-                self._best_params = {k: v.copy() for k, v in self.weights_.items()}
         elif self.best_loss_ is None:
             # partial_fit holds no data out, so early stopping has no score
             return False
@@ -877,6 +992,34 @@ class BaseRNN(BaseEstimator):
                     step = np.asarray(next_input, dtype=seqs.X.dtype)[None]
                     out, states = predict(step, states=states)
         return np.stack(records, axis=1), seqs
+
+
+class _Progress:
+    """Where the epoch loop of one call has got to.
+
+    Read after an interrupt (the loss of a cut epoch) and by the check for
+    an exploding loss.
+    """
+
+    def __init__(self, zero_loss):
+        self.zero_loss = float(zero_loss)
+        self.first_loss = None
+        self.total = 0.0
+        self.seen = 0.0
+
+    def epoch_started(self):
+        self.total = 0.0
+        self.seen = 0.0
+
+    def minibatch_done(self, loss, total, seen):
+        if self.first_loss is None:
+            self.first_loss = float(loss)
+        self.total = total
+        self.seen = seen
+
+    def mean_loss(self):
+        """Mean loss of the current epoch's minibatches so far; NaN if none."""
+        return float(self.total / self.seen) if self.seen else float("nan")
 
 
 class _Probe:

@@ -119,7 +119,9 @@ ATTRIBUTES = """\
         Number of sequences seen by the optimizer.
 
     loss_ : float
-        Mean training loss of the last epoch (with the L2 penalty).
+        Mean training loss of the last epoch (with the L2 penalty). After an
+        interrupt before any epoch completed, the mean over the minibatches
+        that ran (NaN if none did).
 
     loss_curve_ : list of float
         Mean training loss of each epoch.

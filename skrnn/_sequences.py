@@ -107,11 +107,24 @@ def _is_object_ragged(X):
 
 
 def _numeric(check, *args, what="X", **kwargs):
-    """Call ``check`` (``check_array``); say plainly when the data is not numbers."""
+    """Call ``check`` (``check_array``); say plainly when the data is not numbers.
+
+    Values that are finite but too large for the requested float dtype
+    overflow to infinity in the cast; the error then says so and offers
+    ``dtype="float64"``.
+    """
     try:
-        return check(*args, **kwargs)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            return check(*args, **kwargs)
     except (TypeError, ValueError) as exc:
         text = str(exc)
+        dtype = kwargs.get("dtype")
+        if "too large for dtype" in text and _fits_float64(check, args, kwargs):
+            raise ValueError(
+                f"{what} has values too large for dtype={np.dtype(dtype).name!r}: "
+                "they overflow to infinity. Scale X (e.g. with StandardScaler) or "
+                "use dtype='float64'."
+            ) from exc
         if not (
             "could not convert" in text
             or "argument must be" in text
@@ -129,6 +142,20 @@ def _numeric(check, *args, what="X", **kwargs):
             f"{what} must hold numbers (floats or integers); it holds values "
             f"that are not ({text.splitlines()[0].rstrip('.')}).{hint}"
         ) from exc
+
+
+def _fits_float64(check, args, kwargs):
+    """True when the data passes ``check`` as float64, but not in its dtype."""
+    dtype = kwargs.get("dtype")
+    if dtype is None or isinstance(dtype, str | list | tuple):
+        return False
+    if np.dtype(dtype).kind != "f" or np.dtype(dtype) == np.float64:
+        return False
+    try:
+        check(*args, **{**kwargs, "dtype": np.float64})
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _missing_steps(X, what):

@@ -16,6 +16,19 @@ from skrnn._engine.losses import log_softmax, softmax
 from skrnn._targets import check_step_targets
 
 
+def _class_weight_value(label, weight):
+    """One class's weight from a ``class_weight`` dict, checked."""
+    if isinstance(weight, bool) or not isinstance(weight, Real):
+        raise TypeError(f"class_weight[{label!r}] must be a number, got {weight!r}.")
+    if not np.isfinite(weight):
+        raise ValueError(
+            f"class_weight[{label!r}] is {weight}: weights must be finite."
+        )
+    if weight < 0:
+        raise ValueError(f"class_weight[{label!r}] is {weight}: weights must be >= 0.")
+    return float(weight)
+
+
 class RNNClassifier(ClassifierMixin, BaseRNN):
     __doc__ = f"""Recurrent neural network classifier.
 
@@ -29,7 +42,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 {_docs.PARAMETERS}
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, ``{{label: weight}}``; 'balanced'
-        weighs classes inversely to their frequency in y.
+        weighs classes inversely to their frequency in y. A dict's weights
+        must be finite numbers >= 0, not zero for every class in y.
 
     Attributes
     ----------
@@ -178,18 +192,23 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             classes_ = np.unique(np.asarray(classes))
         else:
             classes_ = np.unique(flat)
-        if len(classes_) < 2:
-            raise ValueError(
-                f"{self.__class__.__name__} needs samples of at least 2 classes in "
-                "the data, but the data contains only one class: "
-                f"{classes_.tolist()[0]!r}."
-            )
         unseen = np.setdiff1d(np.unique(flat), classes_)
+        if unseen.size and not incremental:
+            raise ValueError(
+                f"y contains labels missing from classes {classes_.tolist()}: "
+                f"{unseen.tolist()}. `classes` must list every label y may hold."
+            )
         if unseen.size:
             raise ValueError(
                 f"y contains labels not in classes_ {classes_.tolist()}: "
                 f"{unseen.tolist()}. Pass every label in `classes` on the first "
                 "call to partial_fit."
+            )
+        if len(classes_) < 2:
+            raise ValueError(
+                f"{self.__class__.__name__} needs samples of at least 2 classes in "
+                "the data, but the data contains only one class: "
+                f"{classes_.tolist()[0]!r}."
             )
         if self.return_sequences:
             codes = np.zeros(y.shape, dtype=np.intp)
@@ -215,7 +234,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     f"the classes are {classes_.tolist()}."
                 )
             for label, w in self.class_weight.items():
-                weights[np.searchsorted(classes_, label)] = w
+                weights[np.searchsorted(classes_, label)] = _class_weight_value(
+                    label, w
+                )
+            if not weights[np.searchsorted(classes_, np.unique(flat))].any():
+                raise ValueError(
+                    "class_weight gives weight zero to every class in y "
+                    f"({np.unique(flat).tolist()}): there is nothing to learn."
+                )
             return weights
         present = np.unique(flat)
         cw = compute_class_weight(self.class_weight, classes=present, y=flat)
@@ -366,7 +392,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             How many steps to generate.
         temperature : float, default=1.0
             Divides the logits before sampling: below 1 sharper, above 1
-            more varied; 0 always takes the most likely class (greedy).
+            more varied; 0 always takes the most likely class (greedy), and
+            so in effect does a tiny temperature.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling; an int makes it reproducible.
 
@@ -403,7 +430,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             if temperature == 0:
                 idx = out.argmax(axis=1)
             else:
-                p = softmax(out.astype(np.float64) / temperature)
+                # shifted by the largest logit first, so that a tiny
+                # temperature sends the others to -inf, not to inf - inf:
+                # it becomes the greedy choice, as it should
+                logits = out.astype(np.float64)
+                logits -= logits.max(axis=1, keepdims=True)
+                with np.errstate(over="ignore"):
+                    logits /= temperature
+                p = softmax(logits)
                 # inverse-CDF sampling, one uniform draw per sequence
                 u = rng.random_sample((p.shape[0], 1))
                 idx = (p.cumsum(axis=1) < u).sum(axis=1)

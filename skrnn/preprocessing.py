@@ -53,7 +53,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    window : int
+    window : int, default=10
         Number of time steps in each row of the output, the current one
         included. Must be at least 1.
 
@@ -111,7 +111,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         "fill_value": [Real],
     }
 
-    def __init__(self, window, *, fill_value=np.nan):
+    def __init__(self, window=10, *, fill_value=np.nan):
         self.window = window
         self.fill_value = fill_value
 

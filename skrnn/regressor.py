@@ -173,6 +173,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             )
         return targets, targets.shape[-1], {"_y_ndim": y_ndim, "_y_names": names}
 
+    # R² of a single held-out value is undefined
+    _min_validation_samples = 2
+
+    def _validation_need_reason(self):
+        return " (the R² of early stopping is undefined for one)"
+
     def _validation_score(self, out, targets, weights):
         n_out = out.shape[-1]
         pred = out.reshape(-1, n_out)
