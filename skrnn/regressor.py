@@ -1,4 +1,7 @@
-"""RNNRegressor: a recurrent network with squared error."""
+"""RNNRegressor: a recurrent network for regression."""
+
+from functools import partial
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -7,7 +10,7 @@ from sklearn.utils.validation import check_array
 
 from skrnn import _docs
 from skrnn._base import BaseRNN
-from skrnn._compat import _fit_context
+from skrnn._compat import Interval, StrOptions, _fit_context
 from skrnn._pandas import forecast_frame, target_names
 from skrnn._sequences import _numeric
 from skrnn._targets import check_step_targets
@@ -19,10 +22,31 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Reads each sequence step by step with stacked recurrent layers (vanilla
     RNN, LSTM or GRU) and predicts one value (or vector) per sequence, or per
     step with ``return_sequences=True``. Trained by backpropagation through
-    time on the squared error, with minibatches and a stochastic optimizer.
+    time on the squared error (or another ``loss``), with minibatches and a
+    stochastic optimizer.
 
     Parameters
     ----------
+    loss : {{'squared_error', 'absolute_error', 'huber', 'quantile'}}, \
+            default='squared_error'
+        The training loss, named as in scikit-learn's regressors:
+        half the mean squared error (as MLPRegressor), the mean absolute
+        error (predicts the conditional median), the Huber loss (squared
+        within ``huber_delta`` of the target, absolute beyond: robust to
+        outliers) or the pinball loss of ``quantile`` (predicts that
+        conditional quantile; two such models give a prediction interval).
+
+    quantile : float, default=0.5
+        The quantile predicted with ``loss='quantile'``, in (0, 1), as in
+        :class:`~sklearn.linear_model.QuantileRegressor`. Ignored otherwise.
+
+    huber_delta : float, default=1.0
+        With ``loss='huber'``, the residual size, in the units of ``y``,
+        where the loss turns from squared to absolute (PyTorch's ``delta``;
+        scikit-learn's Huber losses call it ``epsilon``, a name this
+        estimator already gives to the optimizer's stability term). Ignored
+        otherwise.
+
 {_docs.PARAMETERS}
     Attributes
     ----------
@@ -34,6 +58,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Notes
     -----
+    :meth:`score` is R² whatever the loss. With ``early_stopping=True`` the
+    held-out score is R² for ``loss='squared_error'`` and the negative
+    held-out loss for the other losses, so that early stopping tracks the
+    quantity trained for.
+
     X may be a 3-D array ``(n_samples, n_steps, n_features)``, a 2-D array
     or DataFrame of steps flattened time-major (see ``n_features_per_step``)
     or a list of 2-D arrays of different lengths. A step whose features are
@@ -56,10 +85,21 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """
 
     _loss_name = "squared_error"
+    _parameter_constraints = {
+        **BaseRNN._parameter_constraints,
+        "loss": [
+            StrOptions({"squared_error", "absolute_error", "huber", "quantile"})
+        ],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,
         *,
+        loss="squared_error",
+        quantile=0.5,
+        huber_delta=1.0,
         cell="rnn",
         hidden_layer_sizes=(64,),
         activation="tanh",
@@ -121,6 +161,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             verbose=verbose,
             warm_start=warm_start,
         )
+        self.loss = loss
+        self.quantile = quantile
+        self.huber_delta = huber_delta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -128,6 +171,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return tags
 
     # ------------------------------------------------------------------
+
+    def _loss_function(self):
+        from skrnn._engine import losses
+
+        if self.loss == "huber":
+            return partial(losses.huber, delta=self.huber_delta)
+        if self.loss == "quantile":
+            return partial(losses.quantile, quantile=self.quantile)
+        return losses.LOSSES[self.loss]
 
     def _encode_targets(self, y, seqs, incremental, classes=None):
         dtype = self._np_dtype()
@@ -173,13 +225,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             )
         return targets, targets.shape[-1], {"_y_ndim": y_ndim, "_y_names": names}
 
-    def _validation_score(self, out, targets, weights):
+    def _validation_score(self, out, targets, weights, *, r2=False):
         n_out = out.shape[-1]
         pred = out.reshape(-1, n_out)
         true = targets.reshape(-1, n_out)
         if weights is not None:
             keep = weights > 0
             pred, true, weights = pred[keep], true[keep], weights[keep]
+        if not r2 and self.loss != "squared_error":
+            return -self._loss_function()(pred, true, weights)[0]
         return float(r2_score(true, pred, sample_weight=weights))
 
     # ------------------------------------------------------------------
@@ -346,4 +400,4 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         )
         if seqs.mask is not None:
             w = w * seqs.mask
-        return self._validation_score(out, targets, w.ravel())
+        return self._validation_score(out, targets, w.ravel(), r2=True)
