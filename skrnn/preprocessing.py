@@ -8,6 +8,7 @@
 """
 
 from collections import Counter
+from collections.abc import Hashable
 from numbers import Integral, Real
 
 import numpy as np
@@ -43,6 +44,29 @@ def _time_major_windows(windows):
     return windows.transpose(0, 2, 1)
 
 
+def _window_rows(X, window, fill_value):
+    """The history window of every row of one time-ordered 2-D array."""
+    n_timepoints, n_features = X.shape
+    out = np.empty((n_timepoints, window * n_features), dtype=X.dtype)
+    # A reshape of a fresh C-contiguous array is a view: writes land in `out`.
+    out_steps = out.reshape(n_timepoints, window, n_features)
+
+    # Rows with a complete history are windows of X itself (no copy).
+    if n_timepoints >= window:
+        out_steps[window - 1 :] = _time_major_windows(
+            np.lib.stride_tricks.sliding_window_view(X, window, axis=0)
+        )
+    # The first rows need history before the start: pad only those.
+    n_head = min(n_timepoints, window - 1)
+    if n_head:
+        head = np.full((window - 1 + n_head, n_features), fill_value, X.dtype)
+        head[window - 1 :] = X[:n_head]
+        out_steps[:n_head] = _time_major_windows(
+            np.lib.stride_tricks.sliding_window_view(head, window, axis=0)
+        )
+    return out
+
+
 class SequenceWindower(TransformerMixin, BaseEstimator):
     """Replace each time point by the window of history that ends at it.
 
@@ -60,9 +84,20 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    window : int
+    window : int, default=10
         Number of time steps in each row of the output, the current one
         included. Must be at least 1.
+
+    groups : label or None, default=None
+        The column of a DataFrame `X` that says which series each row belongs
+        to, for a long table of many series. Each row's window then holds
+        the history of its own series only: no window mixes two series, and
+        the first rows of every series get ``fill_value`` history, as the
+        first rows of a single series do. The group column is not a feature:
+        it is left out of the output, of `n_features_in_` and of
+        `feature_names_in_`. The rows of each series must be in time order;
+        they may be interleaved with those of other series. None: the table
+        is one series.
 
     fill_value : float, default=np.nan
         Value standing for the steps before the first time point.
@@ -70,12 +105,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :term:`fit` (the group column not
+        counted).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
-        has feature names that are all strings (a named Series counts as a
-        one-column DataFrame).
+        Names of features seen during :term:`fit`, without the group column.
+        Defined only when `X` has feature names that are all strings (a named
+        Series counts as a one-column DataFrame).
 
     See Also
     --------
@@ -88,6 +124,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     number (and names) of the features. Each output row depends on the rows
     before it, so :term:`transform` must receive the whole series in time order;
     transforming a shuffled table or a slice of it gives different windows.
+    When the index of `X` holds time points (a ``DatetimeIndex`` or
+    ``PeriodIndex``, or a MultiIndex whose last level is one) and `groups`
+    is set, the time order within each series is checked (ValueError
+    otherwise); with any other index the row order is trusted.
 
     The output is written once into a single array built from
     :func:`numpy.lib.stride_tricks.sliding_window_view`. For a float numpy
@@ -115,11 +155,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "window": [Interval(Integral, 1, None, closed="left")],
+        "groups": [None, Hashable],
         "fill_value": [Real],
     }
 
-    def __init__(self, window, *, fill_value=np.nan):
+    def __init__(self, window=10, *, groups=None, fill_value=np.nan):
         self.window = window
+        self.groups = groups
         self.fill_value = fill_value
 
     @staticmethod
@@ -146,7 +188,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        _numeric(validate_data, self, self._as_table(X), ensure_all_finite="allow-nan")
+        features, _, _ = split_groups(X, self.groups, allow_array=False)
+        _numeric(
+            validate_data,
+            self,
+            self._as_table(features),
+            ensure_all_finite="allow-nan",
+        )
         return self
 
     def transform(self, X):
@@ -155,43 +203,35 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, Series, DataFrame} of shape (n_timepoints, n_features)
-            Time-ordered table, one row per time point, the oldest first.
+            Time-ordered table, one row per time point, the oldest first
+            (with `groups`, a DataFrame whose rows are in time order within
+            each series).
 
         Returns
         -------
         X_windows : ndarray of shape (n_timepoints, window * n_features)
-            Row ``t`` holds the steps ``t - window + 1`` to ``t`` time-major.
+            Row ``t`` holds the steps ``t - window + 1`` to ``t`` time-major
+            (of its own series, with `groups`).
             Floating point: float32 input stays float32, anything else becomes
             float64.
         """
         check_is_fitted(self)
+        features, labels, _ = split_groups(X, self.groups, allow_array=False)
         X = _numeric(
             validate_data,
             self,
-            self._as_table(X),
+            self._as_table(features),
             reset=False,
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
         )
-        n_timepoints, n_features = X.shape
-        window = self.window
-        out = np.empty((n_timepoints, window * n_features), dtype=X.dtype)
-        # A reshape of a fresh C-contiguous array is a view: writes land in `out`.
-        out_steps = out.reshape(n_timepoints, window, n_features)
-
-        # Rows with a complete history are windows of X itself (no copy).
-        if n_timepoints >= window:
-            out_steps[window - 1 :] = _time_major_windows(
-                np.lib.stride_tricks.sliding_window_view(X, window, axis=0)
-            )
-        # The first rows need history before the start: pad only those.
-        n_head = min(n_timepoints, window - 1)
-        if n_head:
-            head = np.full((window - 1 + n_head, n_features), self.fill_value, X.dtype)
-            head[window - 1 :] = X[:n_head]
-            out_steps[:n_head] = _time_major_windows(
-                np.lib.stride_tricks.sliding_window_view(head, window, axis=0)
-            )
+        if labels is None:
+            return _window_rows(X, self.window, self.fill_value)
+        keys, rows = group_rows(labels)
+        check_time_order(features.index, rows, keys)
+        out = np.empty((X.shape[0], self.window * X.shape[1]), dtype=X.dtype)
+        for r in rows:
+            out[r] = _window_rows(X[r], self.window, self.fill_value)
         return out
 
     def get_feature_names_out(self, input_features=None):
