@@ -33,6 +33,19 @@ def input_columns(model):
     return [name[: -len("_t-0")] for name in last]
 
 
+def check_given(model, future):
+    """Raise a ValueError when a model of some of its inputs gets no covariates."""
+    if future is None:
+        spec = model._spec_
+        raise ValueError(
+            "forecast feeds each prediction back as the next step, but the "
+            f"model predicts {spec.n_out} value(s) per step from {spec.n_in} "
+            "feature(s) per step: give the future values of the inputs it "
+            "does not predict as future_covariates, or fit it with targets "
+            "that are the next step of the sequence."
+        )
+
+
 def covariate_layout(model):
     """Where the predicted targets and the covariates sit in an input step.
 
@@ -97,12 +110,6 @@ def future_blocks(future, n_samples, n_steps, names):
     index : pandas.Index or None
         The index of the result: the first `n_steps` periods (of each series).
     """
-    if future is None:
-        raise ValueError(
-            f"The model predicts some of its inputs from the others ({names} "
-            "are not predicted): forecast needs their future values, "
-            "future_covariates, for each of the n_steps forecast periods."
-        )
     if isinstance(future, pd.Series):
         future = future.to_frame()
     if isinstance(future, pd.DataFrame):

@@ -494,7 +494,9 @@ def make_windows(series, window, horizon=1, step=1, target=None, groups=None):
 
     if is_pandas:
         at = np.concatenate(row_parts)
-        index = series.index[at]
+        # a slice keeps the frequency of a time index, as a list does not
+        regular = slice(at[0], at[-1] + 1, step) if labels is None else at
+        index = series.index[regular]
         if labels is not None and not isinstance(index, pd.MultiIndex):
             level = "series" if group_name is None else group_name
             index = pd.MultiIndex.from_arrays(

@@ -12,7 +12,12 @@ from sklearn.utils.validation import check_array
 from skrnn import _docs
 from skrnn._base import BaseRNN
 from skrnn._compat import Interval, StrOptions, _fit_context
-from skrnn._covariates import covariate_layout, future_blocks, next_inputs
+from skrnn._covariates import (
+    check_given,
+    covariate_layout,
+    future_blocks,
+    next_inputs,
+)
 from skrnn._pandas import forecast_frame, target_names
 from skrnn._sequences import _numeric
 from skrnn._targets import check_step_targets
@@ -395,6 +400,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _forecast_with_covariates(self, X, n_steps, future_covariates):
         """:meth:`forecast` for a model that predicts some of its inputs."""
+        check_given(self, future_covariates)
         targets, covariates, names = covariate_layout(self)
         n_samples = self._check_X(X, reset=False)[0].n_samples
         if (

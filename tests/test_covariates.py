@@ -145,7 +145,7 @@ def fitted():
 @pytest.mark.parametrize(
     "future, message",
     [
-        (None, "needs their future values"),
+        (None, "as future_covariates"),
         (_future(2), "too short"),
         (_future(4).rename(columns={"promo": "discount"}), "exactly the columns"),
         (_future(4).assign(weather=1.0), "exactly the columns"),
