@@ -818,14 +818,18 @@ class BaseRNN(BaseEstimator):
     def _valid_targets(self, tb):
         return None
 
-    def _loss(self, out, tb, wb, maskb):
+    def _loss_function(self):
+        """``f(rows, targets, weights) -> (loss, d_rows)`` of the training loss."""
         from skrnn._engine.losses import LOSSES
 
+        return LOSSES[self._loss_name]
+
+    def _loss(self, out, tb, wb, maskb):
         w = self._row_weights(tb, wb, maskb)
         n_out = out.shape[-1]
         rows = out.reshape(-1, n_out)
         t = self._loss_targets(tb)
-        loss, d = LOSSES[self._loss_name](rows, t, w)
+        loss, d = self._loss_function()(rows, t, w)
         return loss, d.reshape(out.shape)
 
     def _loss_targets(self, tb):

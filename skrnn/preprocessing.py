@@ -8,6 +8,7 @@
 """
 
 from collections import Counter
+from collections.abc import Hashable
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,6 +23,13 @@ from skrnn._compat import (
     _fit_context,
     validate_data,
 )
+from skrnn._panels import (
+    check_horizons,
+    check_time_order,
+    group_rows,
+    horizon_names,
+    split_groups,
+)
 from skrnn._sequences import _numeric
 
 __all__ = ["OneHotSequenceEncoder", "SequenceWindower", "make_windows"]
@@ -34,6 +42,29 @@ def _time_major_windows(windows):
     last; the time-major layout needs it in the middle. Only strides change.
     """
     return windows.transpose(0, 2, 1)
+
+
+def _window_rows(X, window, fill_value):
+    """The history window of every row of one time-ordered 2-D array."""
+    n_timepoints, n_features = X.shape
+    out = np.empty((n_timepoints, window * n_features), dtype=X.dtype)
+    # A reshape of a fresh C-contiguous array is a view: writes land in `out`.
+    out_steps = out.reshape(n_timepoints, window, n_features)
+
+    # Rows with a complete history are windows of X itself (no copy).
+    if n_timepoints >= window:
+        out_steps[window - 1 :] = _time_major_windows(
+            np.lib.stride_tricks.sliding_window_view(X, window, axis=0)
+        )
+    # The first rows need history before the start: pad only those.
+    n_head = min(n_timepoints, window - 1)
+    if n_head:
+        head = np.full((window - 1 + n_head, n_features), fill_value, X.dtype)
+        head[window - 1 :] = X[:n_head]
+        out_steps[:n_head] = _time_major_windows(
+            np.lib.stride_tricks.sliding_window_view(head, window, axis=0)
+        )
+    return out
 
 
 class SequenceWindower(TransformerMixin, BaseEstimator):
@@ -57,18 +88,30 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Number of time steps in each row of the output, the current one
         included. Must be at least 1.
 
+    groups : label or None, default=None
+        The column of a DataFrame `X` that says which series each row belongs
+        to, for a long table of many series. Each row's window then holds
+        the history of its own series only: no window mixes two series, and
+        the first rows of every series get ``fill_value`` history, as the
+        first rows of a single series do. The group column is not a feature:
+        it is left out of the output, of `n_features_in_` and of
+        `feature_names_in_`. The rows of each series must be in time order;
+        they may be interleaved with those of other series. None: the table
+        is one series.
+
     fill_value : float, default=np.nan
         Value standing for the steps before the first time point.
 
     Attributes
     ----------
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :term:`fit` (the group column not
+        counted).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
-        has feature names that are all strings (a named Series counts as a
-        one-column DataFrame).
+        Names of features seen during :term:`fit`, without the group column.
+        Defined only when `X` has feature names that are all strings (a named
+        Series counts as a one-column DataFrame).
 
     See Also
     --------
@@ -81,6 +124,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     number (and names) of the features. Each output row depends on the rows
     before it, so :term:`transform` must receive the whole series in time order;
     transforming a shuffled table or a slice of it gives different windows.
+    When the index of `X` holds time points (a ``DatetimeIndex`` or
+    ``PeriodIndex``, or a MultiIndex whose last level is one) and `groups`
+    is set, the time order within each series is checked (ValueError
+    otherwise); with any other index the row order is trusted.
 
     The output is written once into a single array built from
     :func:`numpy.lib.stride_tricks.sliding_window_view`. For a float numpy
@@ -108,11 +155,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "window": [Interval(Integral, 1, None, closed="left")],
+        "groups": [None, Hashable],
         "fill_value": [Real],
     }
 
-    def __init__(self, window=10, *, fill_value=np.nan):
+    def __init__(self, window=10, *, groups=None, fill_value=np.nan):
         self.window = window
+        self.groups = groups
         self.fill_value = fill_value
 
     @staticmethod
@@ -139,7 +188,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        _numeric(validate_data, self, self._as_table(X), ensure_all_finite="allow-nan")
+        features, _, _ = split_groups(X, self.groups, allow_array=False)
+        _numeric(
+            validate_data,
+            self,
+            self._as_table(features),
+            ensure_all_finite="allow-nan",
+        )
         return self
 
     def transform(self, X):
@@ -148,43 +203,35 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, Series, DataFrame} of shape (n_timepoints, n_features)
-            Time-ordered table, one row per time point, the oldest first.
+            Time-ordered table, one row per time point, the oldest first
+            (with `groups`, a DataFrame whose rows are in time order within
+            each series).
 
         Returns
         -------
         X_windows : ndarray of shape (n_timepoints, window * n_features)
-            Row ``t`` holds the steps ``t - window + 1`` to ``t`` time-major.
+            Row ``t`` holds the steps ``t - window + 1`` to ``t`` time-major
+            (of its own series, with `groups`).
             Floating point: float32 input stays float32, anything else becomes
             float64.
         """
         check_is_fitted(self)
+        features, labels, _ = split_groups(X, self.groups, allow_array=False)
         X = _numeric(
             validate_data,
             self,
-            self._as_table(X),
+            self._as_table(features),
             reset=False,
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
         )
-        n_timepoints, n_features = X.shape
-        window = self.window
-        out = np.empty((n_timepoints, window * n_features), dtype=X.dtype)
-        # A reshape of a fresh C-contiguous array is a view: writes land in `out`.
-        out_steps = out.reshape(n_timepoints, window, n_features)
-
-        # Rows with a complete history are windows of X itself (no copy).
-        if n_timepoints >= window:
-            out_steps[window - 1 :] = _time_major_windows(
-                np.lib.stride_tricks.sliding_window_view(X, window, axis=0)
-            )
-        # The first rows need history before the start: pad only those.
-        n_head = min(n_timepoints, window - 1)
-        if n_head:
-            head = np.full((window - 1 + n_head, n_features), self.fill_value, X.dtype)
-            head[window - 1 :] = X[:n_head]
-            out_steps[:n_head] = _time_major_windows(
-                np.lib.stride_tricks.sliding_window_view(head, window, axis=0)
-            )
+        if labels is None:
+            return _window_rows(X, self.window, self.fill_value)
+        keys, rows = group_rows(labels)
+        check_time_order(features.index, rows, keys)
+        out = np.empty((X.shape[0], self.window * X.shape[1]), dtype=X.dtype)
+        for r in rows:
+            out[r] = _window_rows(X[r], self.window, self.fill_value)
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -253,27 +300,32 @@ def _target_positions(series, target, n_features):
     return [int(p) % n_features for p in positions], list_like
 
 
-def make_windows(series, window, horizon=1, step=1, target=None):
-    """Cut a time series into supervised ``(X, y)`` pairs.
+def make_windows(series, window, horizon=1, step=1, target=None, groups=None):
+    """Cut a time series, or many, into supervised ``(X, y)`` pairs.
 
     Each sample of `X` is a run of `window` consecutive time points; its target
     is the value `horizon` time points after the last one. With ``window=50``
-    and ``horizon=1``, fifty values predict the fifty-first.
+    and ``horizon=1``, fifty values predict the fifty-first. With a sequence
+    of horizons, each window gets one target per horizon (direct multi-step
+    forecasting). With `groups`, the table holds many series and no window
+    mixes two of them.
 
     Parameters
     ----------
     series : {array-like, Series, DataFrame} of shape (n_timepoints,) or \
             (n_timepoints, n_features)
         Time-ordered values, the oldest first: a list, a 1-D or 2-D array, a
-        :class:`pandas.Series` or a :class:`pandas.DataFrame`.
+        :class:`pandas.Series` or a :class:`pandas.DataFrame`. With `groups`,
+        the rows of each series must be in time order (see Notes).
 
     window : int
         Number of time points in each sample. Must be at least 1.
 
-    horizon : int, default=1
+    horizon : int or sequence of int, default=1
         How far after the last time point of a window its target lies:
         ``y`` is the value at exactly ``horizon`` steps ahead (not the
-        ``horizon`` values leading up to it). Must be at least 1.
+        ``horizon`` values leading up to it). Must be at least 1. A sequence
+        such as ``range(1, 13)`` gives one target column per horizon.
 
     step : int, default=1
         Stride between the starts of consecutive windows. Must be at least 1.
@@ -284,18 +336,34 @@ def make_windows(series, window, horizon=1, step=1, target=None):
         array, a column position or a list of positions. None predicts every
         column. Must be None for a 1-D `series`.
 
+    groups : label, array-like of shape (n_timepoints,) or None, default=None
+        Which series each row belongs to: the label of a column of a
+        DataFrame `series` (that column is then not a feature: it is left out
+        of `X` and cannot be a target), or one label per row. Windows are
+        cut within each series, which come out in order of first
+        appearance. None: the table is one series.
+
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
         The windows, with ``n_features=1`` for a 1-D `series`. When `series`
-        is a numeric numpy array, `X` is a **read-only view** of it (no data
-        is copied); call ``X.copy()`` before writing to it.
+        is a numeric numpy array and `groups` is None, `X` is a **read-only
+        view** of it (no data is copied); call ``X.copy()`` before writing to
+        it. With `groups` it is a new array.
 
     y : {ndarray, Series, DataFrame} of shape (n_windows,) or \
-            (n_windows, n_targets)
-        The targets. 1-D when `series` is 1-D or `target` is a single column,
-        2-D otherwise. A pandas object indexed by the time points of the
-        targets when `series` is pandas, an ndarray otherwise.
+            (n_windows, n_targets * n_horizons)
+        The targets. 1-D when `series` is 1-D or `target` is a single column
+        and `horizon` is an int, 2-D otherwise. A pandas object when `series`
+        is pandas, an ndarray otherwise. For an int `horizon` it is indexed
+        by the time points of the targets; for a sequence of horizons by the
+        last time point of each window (the forecast origin), with columns
+        ``"<name>_t+<h>"`` horizon by horizon (``"y_t+<h>"`` for an unnamed
+        Series). With `groups`, the index is a MultiIndex ``(series, time)``
+        (unless the index of `series` is a MultiIndex already, which is kept).
+        For DataFrame input, ``y.attrs["skrnn_input_columns"]`` lists the
+        columns of `X` in order, so that a model fitted on ``(X, y)`` knows
+        which inputs it predicts (see :meth:`RNNRegressor.forecast`).
 
     See Also
     --------
@@ -306,7 +374,15 @@ def make_windows(series, window, horizon=1, step=1, target=None):
     Window ``i`` covers the time points ``i * step`` to
     ``i * step + window - 1`` and its target is time point
     ``i * step + window - 1 + horizon``, so
-    ``n_windows = (n_timepoints - window - horizon) // step + 1``.
+    ``n_windows = (n_timepoints - window - max(horizon)) // step + 1`` per
+    series. A series with fewer than ``window + max(horizon)`` time points
+    gives no window.
+
+    Rows are taken to be in time order within each series. When the index
+    of a pandas `series` holds time points (a ``DatetimeIndex`` or
+    ``PeriodIndex``, or a MultiIndex whose last level is one), this is
+    checked and a ValueError is raised otherwise; with any other index the
+    row order is trusted as it is.
 
     Examples
     --------
@@ -327,15 +403,31 @@ def make_windows(series, window, horizon=1, step=1, target=None):
            [3., 4., 5.]])
     >>> y
     array([4., 7.])
+
+    Many series in one table, two horizons at once:
+
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"store": ["a"] * 4 + ["b"] * 4,
+    ...                       "sales": [1.0, 2, 3, 4, 10, 20, 30, 40]})
+    >>> X, y = make_windows(panel, window=2, horizon=[1, 2], groups="store")
+    >>> X[:, :, 0]
+    array([[ 1.,  2.],
+           [10., 20.]])
+    >>> y.to_numpy()
+    array([[ 3.,  4.],
+           [30., 40.]])
+    >>> y.columns.tolist(), y.index.tolist()
+    (['sales_t+1', 'sales_t+2'], [('a', 1), ('b', 5)])
     """
     _check_positive_int(window, "window")
-    _check_positive_int(horizon, "horizon")
+    horizons, many_horizons = check_horizons(horizon)
     _check_positive_int(step, "step")
     if isinstance(series, str):
         raise ValueError("series must be numeric values, got a string.")
 
+    features, labels, group_name = split_groups(series, groups, allow_array=True)
     values = check_array(
-        series,
+        features,
         ensure_2d=False,
         dtype="numeric",
         ensure_all_finite="allow-nan",
@@ -346,10 +438,11 @@ def make_windows(series, window, horizon=1, step=1, target=None):
     if one_dimensional:
         values = values.reshape(-1, 1)
     n_timepoints, n_features = values.shape
-    if n_timepoints < window + horizon:
+    reach = window + max(horizons)
+    if labels is None and n_timepoints < reach:
         raise ValueError(
             f"The series has {n_timepoints} time points, fewer than "
-            f"window + horizon = {window} + {horizon} = {window + horizon}: "
+            f"window + horizon = {window} + {max(horizons)} = {reach}: "
             "no complete (window, target) pair fits."
         )
 
@@ -363,25 +456,65 @@ def make_windows(series, window, horizon=1, step=1, target=None):
     elif target is None:
         positions, y_2d = list(range(n_features)), True
     else:
-        positions, y_2d = _target_positions(series, target, n_features)
+        positions, y_2d = _target_positions(features, target, n_features)
+    y_2d = y_2d or many_horizons
 
-    n_windows = (n_timepoints - window - horizon) // step + 1
-    last_start = (n_windows - 1) * step
-    windows = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)
-    X = _time_major_windows(windows[: last_start + 1 : step])
+    keys, rows = [None], [None]
+    if labels is not None:
+        keys, rows = group_rows(labels)
+    is_pandas = isinstance(series, pd.Series | pd.DataFrame)
+    if is_pandas:
+        every = rows if labels is not None else [np.arange(n_timepoints)]
+        check_time_order(series.index, every, keys)
 
-    first_target = window - 1 + horizon
-    rows = slice(first_target, first_target + last_start + 1, step)
-    y = values[rows][:, positions] if y_2d else values[rows, positions[0]]
+    X_parts, y_parts, row_parts = [], [], []
+    for r in rows:
+        v = values if r is None else values[r]
+        if len(v) < reach:
+            continue
+        n_windows = (len(v) - reach) // step + 1
+        last_start = (n_windows - 1) * step
+        windows = np.lib.stride_tricks.sliding_window_view(v, window, axis=0)
+        X_parts.append(_time_major_windows(windows[: last_start + 1 : step]))
+        origins = np.arange(window - 1, window + last_start, step)
+        y_parts.append(
+            np.concatenate([v[origins + h][:, positions] for h in horizons], axis=1)
+        )
+        at = origins if many_horizons else origins + horizons[0]
+        row_parts.append(at if r is None else r[at])
+    if not X_parts:
+        raise ValueError(
+            f"No series has window + max(horizon) = {reach} time points: no "
+            "complete (window, target) pair fits."
+        )
+    X = X_parts[0] if labels is None else np.concatenate(X_parts)
+    y = np.concatenate(y_parts) if len(y_parts) > 1 else y_parts[0]
+    if not y_2d:
+        y = y[:, 0]
 
-    if isinstance(series, (pd.Series, pd.DataFrame)):
-        index = series.index[rows]
+    if is_pandas:
+        at = np.concatenate(row_parts)
+        # a slice keeps the frequency of a time index, as a list does not
+        regular = slice(at[0], at[-1] + 1, step) if labels is None else at
+        index = series.index[regular]
+        if labels is not None and not isinstance(index, pd.MultiIndex):
+            level = "series" if group_name is None else group_name
+            index = pd.MultiIndex.from_arrays(
+                [labels[at], index], names=[level, index.name]
+            )
         if isinstance(series, pd.Series):
-            y = pd.Series(y, index=index, name=series.name)
-        elif y_2d:
-            y = pd.DataFrame(y, index=index, columns=series.columns[positions])
+            names = ["y" if series.name is None else series.name]
         else:
-            y = pd.Series(y, index=index, name=series.columns[positions[0]])
+            names = list(features.columns[positions])
+        if many_horizons:
+            y = pd.DataFrame(y, index=index, columns=horizon_names(names, horizons))
+        elif y_2d:
+            y = pd.DataFrame(y, index=index, columns=features.columns[positions])
+        else:
+            name = series.name if isinstance(series, pd.Series) else names[0]
+            y = pd.Series(y, index=index, name=name)
+        if isinstance(features, pd.DataFrame):
+            y.attrs["skrnn_input_columns"] = list(features.columns)
     return X, y
 
 

@@ -10,6 +10,7 @@ import runpy
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -51,6 +52,7 @@ def test_examples_folder_is_covered():
         "plot_sentiment",
         "plot_sign_of_sum",
         "plot_pandas_pipeline",
+        "plot_panel_forecast",
     }
 
 
@@ -106,3 +108,22 @@ def test_pandas_pipeline(tmp_path, monkeypatch):
     assert results["test_mae"] < 0.6 * results["mean_mae"]
     assert results["test_mae"] < results["naive_mae"]
     assert_figures(tmp_path, "pandas_pipeline_history.png", "pandas_pipeline_test.png")
+
+
+def test_panel_forecast(tmp_path, monkeypatch):
+    pytest.importorskip("vega_datasets")
+    namespace = run_example("plot_panel_forecast", tmp_path, monkeypatch)
+    results = namespace["RESULTS"]
+    n_candidates = 1
+    for values in namespace["param_grid"].values():
+        n_candidates *= len(values)
+    assert len(results["cv_results"]) == n_candidates
+    mae = results["mae"]
+    assert all(np.isfinite(v) for v in mae.values())
+    # a year of trend outruns last year's value: both networks do better
+    assert mae["recursive GRU (forecast)"] < mae["seasonal naive"]
+    assert mae["direct GRU (12 outputs)"] < mae["seasonal naive"]
+    # the interval holds a real share of the held-out year
+    assert 0.3 < results["coverage"] <= 1.0
+    assert namespace["recursive"].shape == namespace["direct"].shape == (22, 12)
+    assert_figures(tmp_path, "panel_forecast.png")

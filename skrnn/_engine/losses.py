@@ -35,6 +35,101 @@ def squared_error(y_pred, y, weight=None):
     return loss, d_pred
 
 
+def _row_scale(diff, weight):
+    """Per-row factor that turns a per-entry derivative into the mean's.
+
+    The loss is the (weighted) mean over rows and outputs, as for
+    :func:`squared_error`.
+    """
+    n_out = diff.shape[1]
+    if weight is None:
+        return diff.dtype.type(1.0 / (diff.shape[0] * n_out))
+    total = weight.sum()
+    return (weight[:, None] / (total * n_out)).astype(diff.dtype)
+
+
+def absolute_error(y_pred, y, weight=None):
+    """Mean absolute error, as scikit-learn's ``mean_absolute_error``.
+
+    Parameters
+    ----------
+    y_pred, y : ndarray of shape (n_rows, n_outputs)
+    weight : ndarray of shape (n_rows,) or None
+
+    Returns
+    -------
+    loss : float
+        ``sum_i w_i * sum_k |y_pred_ik - y_ik| / (n_outputs * sum_i w_i)``.
+    d_pred : ndarray of shape (n_rows, n_outputs)
+        A subgradient: ``sign(y_pred - y)`` scaled, 0 where they are equal.
+    """
+    diff = y_pred - y
+    scale = _row_scale(diff, weight)
+    loss = float(np.sum(np.abs(diff) * scale))
+    return loss, np.sign(diff) * scale
+
+
+def huber(y_pred, y, weight=None, delta=1.0):
+    """Mean Huber loss: squared near zero, absolute beyond ``delta``.
+
+    Per entry, with ``r = y_pred - y``: ``r**2 / 2`` when ``|r| <= delta``,
+    else ``delta * (|r| - delta / 2)``, as PyTorch's ``HuberLoss(delta)``.
+    For small residuals it is half the squared error, so ``delta`` is in the
+    units of ``y``.
+
+    Parameters
+    ----------
+    y_pred, y : ndarray of shape (n_rows, n_outputs)
+    weight : ndarray of shape (n_rows,) or None
+    delta : float, default=1.0
+        Where the loss turns from squared to absolute.
+
+    Returns
+    -------
+    loss : float
+        The weighted mean of the per-entry losses.
+    d_pred : ndarray of shape (n_rows, n_outputs)
+        ``clip(r, -delta, delta)`` scaled.
+    """
+    diff = y_pred - y
+    scale = _row_scale(diff, weight)
+    size = np.abs(diff)
+    inside = size <= delta
+    per_entry = np.where(inside, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    loss = float(np.sum(per_entry * scale))
+    return loss, np.clip(diff, -delta, delta) * scale
+
+
+def quantile(y_pred, y, weight=None, quantile=0.5):
+    """Mean pinball loss, as scikit-learn's ``mean_pinball_loss(alpha=quantile)``.
+
+    Per entry, with ``r = y - y_pred``: ``quantile * r`` when ``r >= 0``, else
+    ``(quantile - 1) * r``. Its minimiser over a constant prediction is the
+    ``quantile``-th quantile of ``y``.
+
+    Parameters
+    ----------
+    y_pred, y : ndarray of shape (n_rows, n_outputs)
+    weight : ndarray of shape (n_rows,) or None
+    quantile : float, default=0.5
+        The quantile to estimate, in (0, 1).
+
+    Returns
+    -------
+    loss : float
+        The weighted mean of the per-entry losses.
+    d_pred : ndarray of shape (n_rows, n_outputs)
+        A subgradient: ``-quantile`` where ``y > y_pred``, ``1 - quantile``
+        where ``y < y_pred``, 0 where they are equal.
+    """
+    diff = y - y_pred
+    scale = _row_scale(diff, weight)
+    per_entry = np.where(diff >= 0, quantile * diff, (quantile - 1) * diff)
+    loss = float(np.sum(per_entry * scale))
+    d_pred = np.where(diff > 0, -quantile, np.where(diff < 0, 1 - quantile, 0.0))
+    return loss, d_pred.astype(diff.dtype) * scale
+
+
 def softmax(logits):
     """Row-wise softmax, stable for large logits."""
     z = logits - logits.max(axis=-1, keepdims=True)
@@ -82,4 +177,10 @@ def softmax_cross_entropy(logits, y, weight=None):
     return loss, d_logits
 
 
-LOSSES = {"squared_error": squared_error, "log_loss": softmax_cross_entropy}
+LOSSES = {
+    "squared_error": squared_error,
+    "absolute_error": absolute_error,
+    "huber": huber,
+    "quantile": quantile,
+    "log_loss": softmax_cross_entropy,
+}
