@@ -8,6 +8,12 @@ Accepted forms (see the user guide, "Data formats"):
 * a list of 2-D arrays ``(n_steps_i, n_features)`` of different lengths (or of
   1-D arrays, univariate sequences), padded on the left internally.
 
+* one-hot text held as token ids: the
+  :class:`~skrnn.preprocessing.SparseSequences` of
+  ``OneHotSequenceEncoder(output="sparse")``, or a list of scipy sparse
+  matrices, one per text; these come back as :class:`TokenSteps` (one integer
+  per step), never as dense one-hot arrays, and may hold texts with no token.
+
 A step whose features are all NaN is *missing*: it comes back as zeros with
 ``mask`` False there, and the cells carry their state over it unchanged. A
 partly-NaN step is an error.
@@ -16,9 +22,12 @@ partly-NaN step is an error.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.validation import check_array
 
 from skrnn._compat import _num_samples
+from skrnn._engine.tokens import TokenSteps
+from skrnn._text import SparseSequences, _is_sparse_list, sparse_list_to_sequences
 
 
 @dataclass
@@ -27,11 +36,12 @@ class Sequences:
 
     Attributes
     ----------
-    X : ndarray of shape (n_samples, n_steps, n_features)
-        The steps, with zeros at missing steps.
+    X : ndarray of shape (n_samples, n_steps, n_features) or TokenSteps
+        The steps, with zeros at missing steps; for token input, a
+        :class:`TokenSteps` of the same shape.
     mask : ndarray of bool of shape (n_samples, n_steps) or None
         False at missing steps; None when no step is missing.
-    kind : {'2d', '3d', 'ragged'}
+    kind : {'2d', '3d', 'ragged', 'sparse'}
         The form X was given in.
     n_columns : int
         What scikit-learn counts as ``n_features_in_``: the number of columns
@@ -172,6 +182,18 @@ def check_sequences(
     """
     if X is None or isinstance(X, str | bytes) or np.isscalar(X):
         raise ValueError(f"Expected {_FORMS} for {what}, got {X!r}.")
+    if isinstance(X, SparseSequences):
+        return _check_tokens(X, dtype, what)
+    if _is_sparse_list(X):
+        return _check_tokens(sparse_list_to_sequences(X, what), dtype, what)
+    if sparse.issparse(X):
+        raise TypeError(
+            f"A sparse matrix was passed as {what}, but sparse input is supported "
+            "only as one-hot text: the SparseSequences of "
+            "OneHotSequenceEncoder(output='sparse'), or a list of scipy sparse "
+            "matrices, one per text, of one-hot steps (n_tokens_i, n_categories). "
+            f"Convert other data to a dense array (e.g. {what}.toarray())."
+        )
     common = dict(
         dtype=dtype,
         ensure_all_finite="allow-nan",
@@ -314,8 +336,37 @@ def _check_ragged(X, n_features_per_step, common, what):
     return Sequences(arr, mask, "ragged", F, lengths, given)
 
 
+def _check_tokens(X, dtype, what):
+    """:class:`SparseSequences` -> :class:`Sequences` holding :class:`TokenSteps`.
+
+    Texts are left-padded to the longest, so that they all end at the last
+    step, as ragged lists are; padding and unknown tokens are the token
+    ``n_categories`` (a step of zeros), padding masked as missing. A text
+    with no token is all padding: the network's output for it comes from
+    its initial state.
+    """
+    n, F = len(X), X.n_categories
+    if n == 0:
+        raise ValueError(f"{what} holds no text: expected at least one sequence.")
+    lengths = X.lengths
+    T = max(int(lengths.max()), 1)
+    tokens = np.full((n, T), F, dtype=np.int32)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.arange(X.ids.size) - X.offsets[rows] + (T - lengths[rows])
+    tokens[rows, cols] = np.where(X.ids < 0, F, X.ids)
+    mask = None
+    if (lengths < T).any():
+        mask = np.arange(T) >= (T - lengths)[:, None]
+    steps = TokenSteps(tokens, F, dtype)
+    return Sequences(steps, mask, "sparse", F, lengths.copy(), lengths.copy())
+
+
 def time_major(X, idx=None):
     """``(n, T, F)`` -> contiguous ``(T, n, F)``, optionally gathering rows."""
+    if isinstance(X, TokenSteps):
+        if idx is not None:
+            X = X.take(idx, axis=0)
+        return X.transpose(1, 0, 2).contiguous()
     if idx is not None:
         X = X[idx]
     return np.ascontiguousarray(X.transpose(1, 0, 2))
