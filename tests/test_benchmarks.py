@@ -70,6 +70,11 @@ def test_strings_and_bytes(bench_text):
     assert bench_text.as_strings(ids, offsets) == ["w0", "w5 w5 w1"]
     assert bench_text.nbytes(np.zeros(3, dtype=np.int32)) == 12
     assert bench_text.nbytes([np.zeros(2), np.zeros(1, dtype=np.int32)]) == 20
+    X = OneHotSequenceEncoder(level="word").fit_transform(["a b c", "c a"])
+    # whatever the container, its arrays are counted: here an int32 per token
+    # and an int64 per text boundary
+    assert bench_text.nbytes(X) == 5 * 4 + 3 * 8
+    assert bench_text.nbytes(X.to_list()) > 0
 
 
 def test_quick_run(tmp_path):
