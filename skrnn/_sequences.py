@@ -303,8 +303,16 @@ def _check_lengths(lengths, what, X=None, allow_empty=False):
         )
 
 
+def _zero_length(name):
+    return ValueError(
+        f"{name} is a sequence of length 0: every sequence in a list needs at "
+        "least one step (only an empty text of one-hot steps may have none)."
+    )
+
+
 def _check_ragged(X, n_features_per_step, common, what, allow_empty=False):
     seqs = []
+    zero_length = []  # names of the empty entries, valid for one-hot input only
     for i, x in enumerate(X):
         name = f"{what}[{i}]"
         ndim = _ndim(x)
@@ -333,10 +341,9 @@ def _check_ragged(X, n_features_per_step, common, what, allow_empty=False):
                 x = x.reshape(-1, n_features_per_step)
         empty_ok = allow_empty and _num_samples(x) == 0 and np.ndim(x) == 2
         if _num_samples(x) == 0 and not empty_ok:
-            raise ValueError(
-                f"{name} is a sequence of length 0: every sequence in a "
-                "list needs at least one step."
-            )
+            raise _zero_length(name)
+        if empty_ok:
+            zero_length.append(name)
         checks = {**common, "input_name": name}
         if empty_ok:
             checks["ensure_min_samples"] = 0
@@ -354,6 +361,8 @@ def _check_ragged(X, n_features_per_step, common, what, allow_empty=False):
     for i, s in enumerate(seqs):
         # pad on the left, so that every sequence ends at the last step
         arr[i, T - s.shape[0] :] = s
+    if zero_length and not steps_are_one_hot(np.nan_to_num(arr)):
+        raise _zero_length(zero_length[0])
     mask = _missing_steps(arr, what)
     if mask is None:
         lengths = np.full(arr.shape[0], T)

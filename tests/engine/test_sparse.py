@@ -206,3 +206,40 @@ def test_clipping_a_row_sparse_gradient_equals_clipping_it_dense():
     clip_grad_value(sparse, 0.3)
     clip_grad_value(dense, 0.3)
     assert_allclose(sparse["W"].toarray(), dense["W"], rtol=1e-14)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_large_vocabulary_gathers_rows_and_equals_dense(cell):
+    # more columns than steps in the batch: rows are gathered from W_xh, not
+    # from a table of every token
+    n_in = 60
+    spec = NetworkSpec(cell=cell, n_in=n_in, hidden_sizes=(4,), n_out=2)
+    params = _setup(spec)
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, n_in + 1, size=(5, 3))
+    mask = np.ones((5, 3), dtype=bool)
+    mask[:2, 1] = False
+    tokens[~mask] = n_in
+    dense = np.vstack([np.eye(n_in), np.zeros((1, n_in))])[tokens]
+    labels = rng.integers(0, 2, size=3)
+    steps = TokenSteps(tokens, n_in, np.float64)
+    out_t, _, g_t = _loss_grads(params, spec, steps, mask, labels, True)
+    out_d, _, g_d = _loss_grads(params, spec, dense, mask, labels, False)
+    assert_allclose(out_t, out_d, rtol=1e-12, atol=1e-12)
+    for name in params:
+        got = g_t[name].toarray() if isinstance(g_t[name], RowSparse) else g_t[name]
+        assert_allclose(got, g_d[name], rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("n_in", [4, 60])  # a table of every token; gathered rows
+@pytest.mark.parametrize("scaled", [False, True])
+def test_gather_projection_is_the_dense_product(n_in, scaled):
+    from skrnn._engine.network import _gather_project
+
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal((n_in, 6)), rng.standard_normal(6)
+    scale = rng.uniform(0.5, 2.0, 6) if scaled else None
+    tokens = rng.integers(0, n_in + 1, size=20)
+    onehot = np.vstack([np.eye(n_in), np.zeros((1, n_in))])[tokens]
+    expected = (onehot @ W + b) * (1.0 if scale is None else scale)
+    assert_allclose(_gather_project(tokens, W, b, scale), expected, rtol=1e-13)
