@@ -453,3 +453,47 @@ def test_fitted_model_with_sparse_input_pickles():
     est.fit(X, LABELS)
     loaded = _joblib_roundtrip(est)
     assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_one_training_step_is_the_engine_gradient_on_the_whole_padded_batch(cell):
+    """A minibatch step (tokens gathered, padding trimmed, rows updated) equals
+    plain gradient descent on the untrimmed batch computed by the engine."""
+    from skrnn._engine.losses import squared_error
+    from skrnn._engine.network import backward, forward
+    from skrnn._engine.tokens import TokenSteps
+
+    _, X = _encoded(["good plot", "nice", "bad film acting"], max_len=5)
+    y = np.array([1.0, 0.5, -1.0])
+    reg = RNNRegressor(
+        cell=cell,
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=0.1,
+        clip_norm=None,
+        batch_size=3,
+        shuffle=False,
+        max_iter=1,
+        random_state=0,
+        dtype="float64",
+    ).fit(X, y)
+    before = {k: v.copy() for k, v in reg.weights_.items()}
+    # the whole batch, left-padded to more steps than its longest text
+    T, F = 6, X.n_categories
+    tokens = np.full((T, 3), F)
+    mask = np.zeros((T, 3), dtype=bool)
+    for i in range(3):
+        ids = X.ids[X.offsets[i] : X.offsets[i + 1]]
+        tokens[T - len(ids) :, i] = np.where(ids < 0, F, ids)
+        mask[T - len(ids) :, i] = True
+    out, cache, _ = forward(
+        before, reg._spec_, TokenSteps(tokens, F, np.float64), mask, train=True
+    )
+    _, d_out = squared_error(out, y[:, None])
+    grads, _ = backward(before, reg._spec_, d_out, cache)
+    reg.partial_fit(X, y)
+    for name, value in before.items():
+        assert_allclose(
+            reg.weights_[name], value - 0.1 * grads[name], rtol=1e-12, atol=1e-14
+        )
