@@ -217,6 +217,7 @@ def test_large_vocabulary_gathers_rows_and_equals_dense(cell):
     params = _setup(spec)
     rng = np.random.default_rng(3)
     tokens = rng.integers(0, n_in + 1, size=(5, 3))
+    tokens[3, 0] = n_in  # an unknown token at an observed step
     mask = np.ones((5, 3), dtype=bool)
     mask[:2, 1] = False
     tokens[~mask] = n_in
@@ -240,6 +241,7 @@ def test_gather_projection_is_the_dense_product(n_in, scaled):
     W, b = rng.standard_normal((n_in, 6)), rng.standard_normal(6)
     scale = rng.uniform(0.5, 2.0, 6) if scaled else None
     tokens = rng.integers(0, n_in + 1, size=20)
+    tokens[3] = n_in  # a step of zeros
     onehot = np.vstack([np.eye(n_in), np.zeros((1, n_in))])[tokens]
     expected = (onehot @ W + b) * (1.0 if scale is None else scale)
     assert_allclose(_gather_project(tokens, W, b, scale), expected, rtol=1e-13)
