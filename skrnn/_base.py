@@ -26,7 +26,7 @@ from skrnn._engine.inference import Predictor
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._engine.tokens import RowSparse, TokenSteps, add_gradients
 from skrnn._engine.workspace import Workspace
-from skrnn._sequences import check_sequences, time_major
+from skrnn._sequences import check_sequences, steps_are_one_hot, time_major
 
 # Predictions run in blocks of sequences. A block's gates of one step fill
 # about _PREDICT_STEP_BYTES, which keeps them in the core's cache from one
@@ -261,11 +261,14 @@ class BaseRNN(BaseEstimator):
         Nothing is stored here: a call that fails later must leave the
         estimator as it was.
         """
+        # empty texts (no observed step) are accepted for one-hot input, on a
+        # model fitted on one-hot input: they are predicted from the initial state
         seqs = check_sequences(
             X,
             n_features_per_step=self.n_features_per_step,
             dtype=self._np_dtype(),
             estimator=self,
+            allow_empty=reset or getattr(self, "_one_hot_input", False),
         )
         if reset:
             probe = _Probe()
@@ -274,6 +277,7 @@ class BaseRNN(BaseEstimator):
                 "n_features_in_": seqs.n_columns,
                 "_input_kind": seqs.kind,
                 "_n_step_features": seqs.n_step_features,
+                "_one_hot_input": steps_are_one_hot(seqs.X),
             }
             if hasattr(probe, "feature_names_in_"):
                 facts["feature_names_in_"] = probe.feature_names_in_

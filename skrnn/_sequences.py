@@ -159,7 +159,13 @@ def _missing_steps(X, what):
 
 
 def check_sequences(
-    X, *, n_features_per_step=1, dtype=np.float32, estimator=None, what="X"
+    X,
+    *,
+    n_features_per_step=1,
+    dtype=np.float32,
+    estimator=None,
+    what="X",
+    allow_empty=False,
 ):
     """Validate X in any accepted form and return :class:`Sequences`.
 
@@ -175,6 +181,10 @@ def check_sequences(
         Named in error messages.
     what : str, default="X"
         Named in error messages.
+    allow_empty : bool, default=False
+        Accept sequences with no observed step (empty texts: all-NaN steps,
+        or a ragged entry of length 0) when every observed step is one-hot.
+        Token input always accepts them.
 
     Returns
     -------
@@ -203,7 +213,7 @@ def check_sequences(
     if _is_object_ragged(X):
         X = list(X)
     if _is_ragged(X):
-        return _check_ragged(X, n_features_per_step, common, what)
+        return _check_ragged(X, n_features_per_step, common, what, allow_empty)
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError(
             f"{what} is an empty {type(X).__name__}: expected at least one sequence."
@@ -261,14 +271,31 @@ def check_sequences(
         lengths = mask.sum(axis=1)
     else:
         lengths = np.full(arr.shape[0], arr.shape[1])
-    _check_lengths(lengths, what)
+    _check_lengths(lengths, what, arr, allow_empty)
     given = np.full(arr.shape[0], arr.shape[1])
     return Sequences(arr, mask, kind, n_columns, lengths, given)
 
 
-def _check_lengths(lengths, what):
+def steps_are_one_hot(X):
+    """True when every step holds zeros and at most one 1 (missing steps: zeros)."""
+    if isinstance(X, TokenSteps):
+        return True
+    return bool(np.all((X == 0) | (X == 1)) and np.all(X.sum(axis=-1) <= 1))
+
+
+def _check_lengths(lengths, what, X=None, allow_empty=False):
     empty = np.flatnonzero(lengths == 0)
+    if empty.size and allow_empty and steps_are_one_hot(X):
+        return
     if empty.size:
+        if allow_empty:
+            raise ValueError(
+                f"{what} holds {empty.size} sequence(s) with no observed step (the "
+                f"first is sample {empty[0]}). Such an empty sequence is accepted "
+                "only as an empty text of one-hot steps, but the steps of "
+                f"{what} are not one-hot: every sequence of numeric data needs "
+                "at least one step whose features are not all NaN."
+            )
         raise ValueError(
             f"{what} holds {empty.size} sequence(s) with no observed step (the "
             f"first is sample {empty[0]}): every sequence needs at least one step "
@@ -276,8 +303,16 @@ def _check_lengths(lengths, what):
         )
 
 
-def _check_ragged(X, n_features_per_step, common, what):
+def _zero_length(name):
+    return ValueError(
+        f"{name} is a sequence of length 0: every sequence in a list needs at "
+        "least one step (only an empty text of one-hot steps may have none)."
+    )
+
+
+def _check_ragged(X, n_features_per_step, common, what, allow_empty=False):
     seqs = []
+    zero_length = []  # names of the empty entries, valid for one-hot input only
     for i, x in enumerate(X):
         name = f"{what}[{i}]"
         ndim = _ndim(x)
@@ -304,14 +339,15 @@ def _check_ragged(X, n_features_per_step, common, what):
                 )
             if x.dtype.kind in "fiub":
                 x = x.reshape(-1, n_features_per_step)
-        if _num_samples(x) == 0:
-            raise ValueError(
-                f"{name} is a sequence of length 0: every sequence in a "
-                "list needs at least one step."
-            )
-        seqs.append(
-            _numeric(check_array, x, what=name, **{**common, "input_name": name})
-        )
+        empty_ok = allow_empty and _num_samples(x) == 0 and np.ndim(x) == 2
+        if _num_samples(x) == 0 and not empty_ok:
+            raise _zero_length(name)
+        if empty_ok:
+            zero_length.append(name)
+        checks = {**common, "input_name": name}
+        if empty_ok:
+            checks["ensure_min_samples"] = 0
+        seqs.append(_numeric(check_array, x, what=name, **checks))
     n_feat = {s.shape[1] for s in seqs}
     if len(n_feat) > 1:
         raise ValueError(
@@ -319,19 +355,21 @@ def _check_ragged(X, n_features_per_step, common, what):
             f"({sorted(n_feat)}); they must all have the same."
         )
     (F,) = n_feat
-    T = max(s.shape[0] for s in seqs)
+    T = max(max(s.shape[0] for s in seqs), 1)
     dtype = seqs[0].dtype
     arr = np.full((len(seqs), T, F), np.nan, dtype=dtype)
     for i, s in enumerate(seqs):
         # pad on the left, so that every sequence ends at the last step
         arr[i, T - s.shape[0] :] = s
+    if zero_length and not steps_are_one_hot(np.nan_to_num(arr)):
+        raise _zero_length(zero_length[0])
     mask = _missing_steps(arr, what)
     if mask is None:
         lengths = np.full(arr.shape[0], T)
     else:
         arr = np.where(mask[:, :, None], arr, 0).astype(dtype, copy=False)
         lengths = mask.sum(axis=1)
-    _check_lengths(lengths, what)
+    _check_lengths(lengths, what, arr, allow_empty)
     given = np.array([s.shape[0] for s in seqs])
     return Sequences(arr, mask, "ragged", F, lengths, given)
 

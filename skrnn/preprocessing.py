@@ -4,7 +4,8 @@
   history per time point, so the rows (and ``y``) keep their alignment.
 - :func:`make_windows` cuts a series into classic ``(X, y)`` supervised pairs.
 - :class:`OneHotSequenceEncoder` one-hot encodes strings (or token lists) as
-  padded sequences and decodes them back.
+  sequences, by default a compact :class:`SparseSequences` of token ids, and
+  decodes them back.
 """
 
 from collections import Counter
@@ -463,8 +464,9 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         `min_frequency` or `max_categories`, sorted.
 
     n_steps_ : int
-        Number of time steps of the encoded sequences: `max_len`, or the
-        length of the longest sequence seen in :term:`fit`.
+        Number of time steps of the dense outputs: `max_len`, or the length
+        of the longest sequence seen in :term:`fit`. The sparse output keeps
+        each text's own length (at most `max_len`).
 
     See Also
     --------

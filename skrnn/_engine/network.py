@@ -168,6 +168,14 @@ def _one_hot_tokens(inp):
 def _gather_project(tokens, W_xh, b_h, scale=None, out=None):
     """``X @ W_xh + b_h`` for one-hot X given by its ``tokens``: a row gather."""
     F, G = W_xh.shape
+    if F > len(tokens):
+        # a large vocabulary: gather the rows of the tokens, not a whole table
+        out = W_xh.take(tokens, axis=0, out=out, mode="clip")
+        out[tokens == F] = 0.0  # steps of zeros: the bias alone
+        out += b_h
+        if scale is not None:
+            out *= scale
+        return out
     table = np.empty((F + 1, G), dtype=W_xh.dtype)
     np.add(W_xh, b_h, out=table[:F])
     table[F] = b_h
