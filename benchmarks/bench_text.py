@@ -26,6 +26,9 @@ For GRU and LSTM with one layer of ``H`` units, this script measures
   would make PyTorch run every sequence to the longest one of its batch),
   Adam, the same learning rate, batch size and shuffling, cross-entropy on two
   classes. Its epoch is timed the same way (the second epoch of the process).
+  The embedding's gradient is dense (PyTorch's default, which ``Adam``
+  needs): every step updates all ``V`` rows, where skrnn's default
+  ``lazy_updates=True`` updates the rows of the minibatch's words.
 
 Without torch its column reads ``-`` with a note.
 
