@@ -459,6 +459,12 @@ def main(argv=None):
         + ", ".join(f"{k} {v}" for k, v in TORCH_TARGETS.items())
         + (" (targets are for the full corpus)" if args.quick else "")
     )
+    for cell, r in results.items():
+        if "vocabulary" in r["skrnn"] and "vocabulary" in r["skrnn_small"]:
+            print(
+                f"{cell}: the encoder learned {r['skrnn']['vocabulary']} words "
+                f"(V={cfg['V']}) and {r['skrnn_small']['vocabulary']} (V={SMALL_V})"
+            )
     for note in notes:
         print("note:", note)
 

@@ -111,6 +111,8 @@ def test_quick_run(tmp_path):
     assert 0.0 < peak_gb < 1.5
     assert epoch_big > 0 and epoch_small > 0
     assert 0.5 <= float(row[-1]) <= 1.0  # train accuracy is a proportion
+    # the small run sees the same texts mapped into 64 words
+    assert "gru: the encoder learned 1765 words (V=2000) and 64 (V=64)" in lines
 
 
 def _encoder_outputs():
