@@ -103,16 +103,17 @@ bow_accuracy = bag_of_words.fit(X_train, y_train).score(X_test, y_test)
 # %%
 # The recurrent model
 # -------------------
-# ``OneHotSequenceEncoder(level="word", output="3d")`` splits on whitespace and
-# gives ``(n_phrases, n_words, vocabulary size)``, shorter phrases padded with
-# NaN steps at the front, which the network skips exactly, so it reads the
-# phrase's last word at its last step. Training stops once the training loss
+# ``OneHotSequenceEncoder(level="word")`` splits on whitespace and gives each
+# phrase as its word ids (a ``SparseSequences``, one integer per word, however
+# large the vocabulary). The network reads them as one-hot steps, shorter
+# phrases padded at the front with missing steps, which it skips exactly, so it
+# reads the phrase's last word at its last step. Training stops once the training loss
 # has improved by less than ``tol`` for ``n_iter_no_change`` epochs, well
 # before ``max_iter``. (Early stopping would hold out 10% of the phrases, but it
 # keeps the weights of the first epoch with the best validation *accuracy*, and
 # on a task this clean accuracy reaches its top while the loss is still high.)
 model = make_pipeline(
-    OneHotSequenceEncoder(level="word", output="3d"),
+    OneHotSequenceEncoder(level="word"),
     RNNClassifier(
         cell="gru",
         hidden_layer_sizes=(32,),

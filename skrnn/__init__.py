@@ -6,6 +6,7 @@ from skrnn.classifier import RNNClassifier  # noqa: E402
 from skrnn.preprocessing import (  # noqa: E402
     OneHotSequenceEncoder,
     SequenceWindower,
+    SparseSequences,
     make_windows,
 )
 from skrnn.regressor import RNNRegressor  # noqa: E402
@@ -15,6 +16,7 @@ __all__ = [
     "RNNRegressor",
     "OneHotSequenceEncoder",
     "SequenceWindower",
+    "SparseSequences",
     "make_windows",
     "__version__",
 ]

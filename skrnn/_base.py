@@ -23,8 +23,9 @@ from skrnn._compat import (
 from skrnn._engine import network
 from skrnn._engine.inference import Predictor
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
+from skrnn._engine.tokens import RowSparse, TokenSteps, add_gradients
 from skrnn._engine.workspace import Workspace
-from skrnn._sequences import check_sequences, time_major
+from skrnn._sequences import check_sequences, steps_are_one_hot, time_major
 from skrnn._warnings import warn
 
 # A training loss this many times above both the loss of the call's first
@@ -121,6 +122,7 @@ class BaseRNN(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "lazy_updates": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -159,6 +161,7 @@ class BaseRNN(BaseEstimator):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        lazy_updates=True,
         alpha=0.0,
         batch_size="auto",
         max_iter=200,
@@ -189,6 +192,7 @@ class BaseRNN(BaseEstimator):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.lazy_updates = lazy_updates
         self.alpha = alpha
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -261,11 +265,14 @@ class BaseRNN(BaseEstimator):
         Nothing is stored here: a call that fails later must leave the
         estimator as it was.
         """
+        # empty texts (no observed step) are accepted for one-hot input, on a
+        # model fitted on one-hot input: they are predicted from the initial state
         seqs = check_sequences(
             X,
             n_features_per_step=self.n_features_per_step,
             dtype=self._np_dtype(),
             estimator=self,
+            allow_empty=reset or getattr(self, "_one_hot_input", False),
         )
         if reset:
             probe = _Probe()
@@ -274,6 +281,7 @@ class BaseRNN(BaseEstimator):
                 "n_features_in_": seqs.n_columns,
                 "_input_kind": seqs.kind,
                 "_n_step_features": seqs.n_step_features,
+                "_one_hot_input": steps_are_one_hot(seqs.X),
             }
             if hasattr(probe, "feature_names_in_"):
                 facts["feature_names_in_"] = probe.feature_names_in_
@@ -497,11 +505,18 @@ class BaseRNN(BaseEstimator):
 
     def _make_optimizer(self):
         lr = self.learning_rate_init
+        lazy = bool(self.lazy_updates)
         if self.solver == "sgd":
-            return OPTIMIZERS["sgd"](lr, self.momentum, self.nesterovs_momentum)
+            return OPTIMIZERS["sgd"](
+                lr, self.momentum, self.nesterovs_momentum, lazy=lazy
+            )
         if self.solver == "adam":
-            return OPTIMIZERS["adam"](lr, self.beta_1, self.beta_2, self.epsilon)
-        return OPTIMIZERS[self.solver](learning_rate=lr, epsilon=self.epsilon)
+            return OPTIMIZERS["adam"](
+                lr, self.beta_1, self.beta_2, self.epsilon, lazy=lazy
+            )
+        return OPTIMIZERS[self.solver](
+            learning_rate=lr, epsilon=self.epsilon, lazy=lazy
+        )
 
     def _train(self, seqs, targets, sample_weight, incremental):
         """Run epochs until convergence, ``max_iter`` or a single pass.
@@ -661,18 +676,31 @@ class BaseRNN(BaseEstimator):
         # fresh ones would cost page faults every time
         workspace = Workspace()
         T, _, F = Xt.shape
+        tokens = isinstance(Xt, TokenSteps)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             if self.shuffle:
                 idx = np.sort(idx)  # gathering sorted rows is kinder to the cache
-            Xb = workspace.empty("X", (T, len(idx), F), Xt.dtype)
-            np.take(Xt, idx, axis=1, out=Xb, mode="clip")
+            if tokens:
+                # token ids only: no (T, batch, F) one-hot array is built
+                Xb = Xt.take(idx, axis=1)
+            else:
+                Xb = workspace.empty("X", (T, len(idx), F), Xt.dtype)
+                np.take(Xt, idx, axis=1, out=Xb, mode="clip")
             maskb = None
+            first = 0
             if maskt is not None:
                 maskb = maskt[:, idx]
+                # steps missing from every sequence of the batch (its longest
+                # sequence's left padding) change nothing: skip them
+                first = int(np.argmax(maskb.any(axis=1)))
+                if first:
+                    Xb, maskb = Xb[first:], maskb[first:]
                 if maskb.all():
                     maskb = None
             tb = self._take_targets(targets, idx)
+            if first and self.return_sequences:
+                tb = tb[first:]
             wb = None if sample_weight is None else sample_weight[idx]
             loss = self._train_step(Xb, maskb, tb, wb, workspace)
             if not np.isfinite(loss):
@@ -700,6 +728,9 @@ class BaseRNN(BaseEstimator):
             n = Xb.shape[1]
             for name, p in params.items():
                 if ".W_" in name:
+                    if isinstance(grads[name], RowSparse):
+                        # the penalty's gradient reaches every row
+                        grads[name] = grads[name].toarray()
                     loss += 0.5 * self.alpha * float(np.vdot(p, p)) / n
                     grads[name] += (self.alpha / n) * p
         clip_grad_value(grads, self.clip_value)
@@ -722,6 +753,7 @@ class BaseRNN(BaseEstimator):
             cache,
             truncate=self.bptt_truncate,
             workspace=workspace,
+            row_sparse=True,
         )
         return loss, grads
 
@@ -761,14 +793,16 @@ class BaseRNN(BaseEstimator):
                     workspace=workspace,
                 )
             loss, d_out = self._loss(out, tb, wb, mask_of(a, b))
-            grads, _ = network.backward(params, spec, d_out, cache, workspace=workspace)
+            grads, _ = network.backward(
+                params, spec, d_out, cache, workspace=workspace, row_sparse=True
+            )
             return loss, grads
 
         # per-step loss: each chunk's mean is reweighted by its share of the
         # total weight, so the sum is the mean over the whole sequence
         total = self._row_weights(tb, wb, maskb).sum()
         loss = 0.0
-        grads = {name: np.zeros_like(p) for name, p in params.items()}
+        grads = dict.fromkeys(params)
         for a, b in bounds:
             m = mask_of(a, b)
             out, cache, states = network.forward(
@@ -786,10 +820,15 @@ class BaseRNN(BaseEstimator):
                 continue
             loss_c, d_out = self._loss(out, tb[a:b], wb, m)
             d_out = d_out * out.dtype.type(share)
-            g, _ = network.backward(params, spec, d_out, cache, workspace=workspace)
+            g, _ = network.backward(
+                params, spec, d_out, cache, workspace=workspace, row_sparse=True
+            )
             loss += share * loss_c
             for name in grads:
-                grads[name] += g[name]
+                grads[name] = add_gradients(grads[name], g[name])
+        for name, p in params.items():
+            if grads[name] is None:
+                grads[name] = np.zeros_like(p)
         return loss, grads
 
     def _row_weights(self, tb, wb, maskb):
@@ -920,7 +959,7 @@ class BaseRNN(BaseEstimator):
         step = gates * max(spec.hidden_sizes) * item
         # per sequence and step: the input's copy, and the outputs a layer
         # stores for the next (or for the head, with return_sequences)
-        rows = Xt.shape[2] + 1
+        rows = 1 if isinstance(Xt, TokenSteps) else Xt.shape[2] + 1
         if len(spec.hidden_sizes) > 1 or spec.return_sequences:
             rows += 2 * (max(spec.hidden_sizes) * len(spec.directions) + 1)
         whole = max(T, 1) * rows * item

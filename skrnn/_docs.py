@@ -46,6 +46,18 @@ PARAMETERS = """\
     epsilon : float, default=1e-8
         Numerical stability term of 'adam', 'adagrad' and 'rmsprop'.
 
+    lazy_updates : bool, default=True
+        For one-hot input (text), update the first layer's input weights
+        only on the rows of the tokens of each minibatch, so that a
+        minibatch costs the same whatever the size of the vocabulary. Exact
+        for 'adagrad' and for 'sgd' without momentum. For 'adam', 'rmsprop'
+        and 'sgd' with momentum, rows out of the minibatch keep their
+        moments (or velocity) and do not move, where the dense update would
+        decay the moments and move the rows (as TensorFlow's LazyAdam or
+        PyTorch's SparseAdam do); False applies the dense update, whose cost
+        grows with the vocabulary. No effect on other input, nor when
+        ``alpha > 0`` (the penalty's gradient reaches every row).
+
     alpha : float, default=0.0
         L2 penalty on the weight matrices, scaled as in scikit-learn's MLP.
 

@@ -8,6 +8,12 @@ Accepted forms (see the user guide, "Data formats"):
 * a list of 2-D arrays ``(n_steps_i, n_features)`` of different lengths (or of
   1-D arrays, univariate sequences), padded on the left internally.
 
+* one-hot text held as token ids: the
+  :class:`~skrnn.preprocessing.SparseSequences` of
+  ``OneHotSequenceEncoder(output="sparse")``, or a list of scipy sparse
+  matrices, one per text; these come back as :class:`TokenSteps` (one integer
+  per step), never as dense one-hot arrays, and may hold texts with no token.
+
 A step whose features are all NaN is *missing*: it comes back as zeros with
 ``mask`` False there, and the cells carry their state over it unchanged. A
 partly-NaN step is an error.
@@ -16,9 +22,12 @@ partly-NaN step is an error.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.validation import check_array
 
 from skrnn._compat import _num_samples
+from skrnn._engine.tokens import TokenSteps
+from skrnn._text import SparseSequences, _is_sparse_list, sparse_list_to_sequences
 
 
 @dataclass
@@ -27,11 +36,12 @@ class Sequences:
 
     Attributes
     ----------
-    X : ndarray of shape (n_samples, n_steps, n_features)
-        The steps, with zeros at missing steps.
+    X : ndarray of shape (n_samples, n_steps, n_features) or TokenSteps
+        The steps, with zeros at missing steps; for token input, a
+        :class:`TokenSteps` of the same shape.
     mask : ndarray of bool of shape (n_samples, n_steps) or None
         False at missing steps; None when no step is missing.
-    kind : {'2d', '3d', 'ragged'}
+    kind : {'2d', '3d', 'ragged', 'sparse'}
         The form X was given in.
     n_columns : int
         What scikit-learn counts as ``n_features_in_``: the number of columns
@@ -176,7 +186,13 @@ def _missing_steps(X, what):
 
 
 def check_sequences(
-    X, *, n_features_per_step=1, dtype=np.float32, estimator=None, what="X"
+    X,
+    *,
+    n_features_per_step=1,
+    dtype=np.float32,
+    estimator=None,
+    what="X",
+    allow_empty=False,
 ):
     """Validate X in any accepted form and return :class:`Sequences`.
 
@@ -192,6 +208,10 @@ def check_sequences(
         Named in error messages.
     what : str, default="X"
         Named in error messages.
+    allow_empty : bool, default=False
+        Accept sequences with no observed step (empty texts: all-NaN steps,
+        or a ragged entry of length 0) when every observed step is one-hot.
+        Token input always accepts them.
 
     Returns
     -------
@@ -199,6 +219,18 @@ def check_sequences(
     """
     if X is None or isinstance(X, str | bytes) or np.isscalar(X):
         raise ValueError(f"Expected {_FORMS} for {what}, got {X!r}.")
+    if isinstance(X, SparseSequences):
+        return _check_tokens(X, dtype, what)
+    if _is_sparse_list(X):
+        return _check_tokens(sparse_list_to_sequences(X, what), dtype, what)
+    if sparse.issparse(X):
+        raise TypeError(
+            f"A sparse matrix was passed as {what}, but sparse input is supported "
+            "only as one-hot text: the SparseSequences of "
+            "OneHotSequenceEncoder(output='sparse'), or a list of scipy sparse "
+            "matrices, one per text, of one-hot steps (n_tokens_i, n_categories). "
+            f"Convert other data to a dense array (e.g. {what}.toarray())."
+        )
     common = dict(
         dtype=dtype,
         ensure_all_finite="allow-nan",
@@ -208,7 +240,7 @@ def check_sequences(
     if _is_object_ragged(X):
         X = list(X)
     if _is_ragged(X):
-        return _check_ragged(X, n_features_per_step, common, what)
+        return _check_ragged(X, n_features_per_step, common, what, allow_empty)
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError(
             f"{what} is an empty {type(X).__name__}: expected at least one sequence."
@@ -266,14 +298,31 @@ def check_sequences(
         lengths = mask.sum(axis=1)
     else:
         lengths = np.full(arr.shape[0], arr.shape[1])
-    _check_lengths(lengths, what)
+    _check_lengths(lengths, what, arr, allow_empty)
     given = np.full(arr.shape[0], arr.shape[1])
     return Sequences(arr, mask, kind, n_columns, lengths, given)
 
 
-def _check_lengths(lengths, what):
+def steps_are_one_hot(X):
+    """True when every step holds zeros and at most one 1 (missing steps: zeros)."""
+    if isinstance(X, TokenSteps):
+        return True
+    return bool(np.all((X == 0) | (X == 1)) and np.all(X.sum(axis=-1) <= 1))
+
+
+def _check_lengths(lengths, what, X=None, allow_empty=False):
     empty = np.flatnonzero(lengths == 0)
+    if empty.size and allow_empty and steps_are_one_hot(X):
+        return
     if empty.size:
+        if allow_empty:
+            raise ValueError(
+                f"{what} holds {empty.size} sequence(s) with no observed step (the "
+                f"first is sample {empty[0]}). Such an empty sequence is accepted "
+                "only as an empty text of one-hot steps, but the steps of "
+                f"{what} are not one-hot: every sequence of numeric data needs "
+                "at least one step whose features are not all NaN."
+            )
         raise ValueError(
             f"{what} holds {empty.size} sequence(s) with no observed step (the "
             f"first is sample {empty[0]}): every sequence needs at least one step "
@@ -281,8 +330,16 @@ def _check_lengths(lengths, what):
         )
 
 
-def _check_ragged(X, n_features_per_step, common, what):
+def _zero_length(name):
+    return ValueError(
+        f"{name} is a sequence of length 0: every sequence in a list needs at "
+        "least one step (only an empty text of one-hot steps may have none)."
+    )
+
+
+def _check_ragged(X, n_features_per_step, common, what, allow_empty=False):
     seqs = []
+    zero_length = []  # names of the empty entries, valid for one-hot input only
     for i, x in enumerate(X):
         name = f"{what}[{i}]"
         ndim = _ndim(x)
@@ -309,14 +366,15 @@ def _check_ragged(X, n_features_per_step, common, what):
                 )
             if x.dtype.kind in "fiub":
                 x = x.reshape(-1, n_features_per_step)
-        if _num_samples(x) == 0:
-            raise ValueError(
-                f"{name} is a sequence of length 0: every sequence in a "
-                "list needs at least one step."
-            )
-        seqs.append(
-            _numeric(check_array, x, what=name, **{**common, "input_name": name})
-        )
+        empty_ok = allow_empty and _num_samples(x) == 0 and np.ndim(x) == 2
+        if _num_samples(x) == 0 and not empty_ok:
+            raise _zero_length(name)
+        if empty_ok:
+            zero_length.append(name)
+        checks = {**common, "input_name": name}
+        if empty_ok:
+            checks["ensure_min_samples"] = 0
+        seqs.append(_numeric(check_array, x, what=name, **checks))
     n_feat = {s.shape[1] for s in seqs}
     if len(n_feat) > 1:
         raise ValueError(
@@ -324,25 +382,56 @@ def _check_ragged(X, n_features_per_step, common, what):
             f"({sorted(n_feat)}); they must all have the same."
         )
     (F,) = n_feat
-    T = max(s.shape[0] for s in seqs)
+    T = max(max(s.shape[0] for s in seqs), 1)
     dtype = seqs[0].dtype
     arr = np.full((len(seqs), T, F), np.nan, dtype=dtype)
     for i, s in enumerate(seqs):
         # pad on the left, so that every sequence ends at the last step
         arr[i, T - s.shape[0] :] = s
+    if zero_length and not steps_are_one_hot(np.nan_to_num(arr)):
+        raise _zero_length(zero_length[0])
     mask = _missing_steps(arr, what)
     if mask is None:
         lengths = np.full(arr.shape[0], T)
     else:
         arr = np.where(mask[:, :, None], arr, 0).astype(dtype, copy=False)
         lengths = mask.sum(axis=1)
-    _check_lengths(lengths, what)
+    _check_lengths(lengths, what, arr, allow_empty)
     given = np.array([s.shape[0] for s in seqs])
     return Sequences(arr, mask, "ragged", F, lengths, given)
 
 
+def _check_tokens(X, dtype, what):
+    """:class:`SparseSequences` -> :class:`Sequences` holding :class:`TokenSteps`.
+
+    Texts are left-padded to the longest, so that they all end at the last
+    step, as ragged lists are; padding and unknown tokens are the token
+    ``n_categories`` (a step of zeros), padding masked as missing. A text
+    with no token is all padding: the network's output for it comes from
+    its initial state.
+    """
+    n, F = len(X), X.n_categories
+    if n == 0:
+        raise ValueError(f"{what} holds no text: expected at least one sequence.")
+    lengths = X.lengths
+    T = max(int(lengths.max()), 1)
+    tokens = np.full((n, T), F, dtype=np.int32)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.arange(X.ids.size) - X.offsets[rows] + (T - lengths[rows])
+    tokens[rows, cols] = np.where(X.ids < 0, F, X.ids)
+    mask = None
+    if (lengths < T).any():
+        mask = np.arange(T) >= (T - lengths)[:, None]
+    steps = TokenSteps(tokens, F, dtype)
+    return Sequences(steps, mask, "sparse", F, lengths.copy(), lengths.copy())
+
+
 def time_major(X, idx=None):
     """``(n, T, F)`` -> contiguous ``(T, n, F)``, optionally gathering rows."""
+    if isinstance(X, TokenSteps):
+        if idx is not None:
+            X = X.take(idx, axis=0)
+        return X.transpose(1, 0, 2).contiguous()
     if idx is not None:
         X = X[idx]
     return np.ascontiguousarray(X.transpose(1, 0, 2))

@@ -30,7 +30,8 @@ def check_step_targets(y, seqs, numeric):
     N, T = seqs.n_samples, seqs.n_steps
     if y is None:
         raise ValueError("return_sequences=True requires y with one target per step.")
-    if _is_ragged(y) or (isinstance(y, list | tuple) and seqs.kind == "ragged"):
+    listed = isinstance(y, list | tuple) and seqs.kind in ("ragged", "sparse")
+    if _is_ragged(y) or listed:
         if len(y) != N:
             raise ValueError(f"X has {N} sequences, but y has {len(y)}.")
         parts = []

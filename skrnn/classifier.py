@@ -13,6 +13,7 @@ from skrnn import _docs
 from skrnn._base import BaseRNN
 from skrnn._compat import StrOptions, _fit_context
 from skrnn._engine.losses import log_softmax, softmax
+from skrnn._engine.tokens import TokenSteps
 from skrnn._targets import check_step_targets
 
 
@@ -101,6 +102,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        lazy_updates=True,
         alpha=0.0,
         batch_size="auto",
         max_iter=200,
@@ -133,6 +135,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             beta_1=beta_1,
             beta_2=beta_2,
             epsilon=epsilon,
+            lazy_updates=lazy_updates,
             alpha=alpha,
             batch_size=batch_size,
             max_iter=max_iter,
@@ -415,8 +418,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"temperature must be a finite number >= 0, got {temperature!r}."
             )
         seqs, _ = self._check_X(X, reset=False)
-        steps = seqs.X  # missing steps are zeros here
-        if not (np.isin(steps, (0, 1)).all() and (steps.sum(axis=-1) <= 1).all()):
+        steps = seqs.X  # missing steps are zeros here; token ids are one-hot
+        if not isinstance(steps, TokenSteps) and not (
+            np.isin(steps, (0, 1)).all() and (steps.sum(axis=-1) <= 1).all()
+        ):
             raise ValueError(
                 "generate continues sequences whose steps are one-hot over "
                 f"classes_ {self.classes_.tolist()} (one 1, zeros elsewhere), but X "

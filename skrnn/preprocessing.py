@@ -4,7 +4,8 @@
   history per time point, so the rows (and ``y``) keep their alignment.
 - :func:`make_windows` cuts a series into classic ``(X, y)`` supervised pairs.
 - :class:`OneHotSequenceEncoder` one-hot encodes strings (or token lists) as
-  padded sequences and decodes them back.
+  sequences, by default a compact :class:`SparseSequences` of token ids, and
+  decodes them back.
 """
 
 from collections import Counter
@@ -14,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skrnn._compat import (
@@ -31,8 +33,14 @@ from skrnn._panels import (
     split_groups,
 )
 from skrnn._sequences import _numeric
+from skrnn._text import SparseSequences, _is_sparse_list, sparse_list_to_sequences
 
-__all__ = ["OneHotSequenceEncoder", "SequenceWindower", "make_windows"]
+__all__ = [
+    "OneHotSequenceEncoder",
+    "SequenceWindower",
+    "SparseSequences",
+    "make_windows",
+]
 
 
 def _time_major_windows(windows):
@@ -562,12 +570,18 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         seen in :term:`fit` but left out by `min_frequency` or `max_categories`
         (see `infrequent_categories_`) are still encoded as all-zero steps.
 
-    output : {'flat', '3d'}, default='flat'
-        ``'flat'`` returns a 2-D array ``(n_samples, n_steps_ * n_tokens)``,
-        time-major, which composes with any scikit-learn step; pair it with
+    output : {'sparse', 'flat', '3d'}, default='sparse'
+        ``'sparse'`` returns a :class:`~skrnn.preprocessing.SparseSequences`:
+        one integer per token (about 4 bytes a token), no padding, which the
+        estimators read directly, whatever the size of the vocabulary; texts
+        keep their own lengths, so only `max_len` truncates them and
+        `padding` does not apply. ``'flat'`` returns a 2-D array
+        ``(n_samples, n_steps_ * n_tokens)``, time-major, which composes with
+        any scikit-learn step; pair it with
         ``n_features_per_step=len(vocabulary_)`` in the estimators. ``'3d'``
         returns ``(n_samples, n_steps_, n_tokens)``, which the estimators read
-        without further settings.
+        without further settings. The dense outputs hold one float per
+        vocabulary word and step: use them for small vocabularies only.
 
     Attributes
     ----------
@@ -583,8 +597,9 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         `min_frequency` or `max_categories`, sorted.
 
     n_steps_ : int
-        Number of time steps of the encoded sequences: `max_len`, or the
-        length of the longest sequence seen in :term:`fit`.
+        Number of time steps of the dense outputs: `max_len`, or the length
+        of the longest sequence seen in :term:`fit`. The sparse output keeps
+        each text's own length (at most `max_len`).
 
     See Also
     --------
@@ -600,9 +615,16 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
     iterable of token lists that are already split. Numbers, 2-D arrays and a
     single bare string are rejected.
 
-    The feature names from :meth:`get_feature_names_out` describe the flat
-    layout; with ``output='3d'`` the output cannot be wrapped in a DataFrame
-    by ``set_output``.
+    :meth:`get_feature_names_out` exists with ``output='flat'``, the one
+    2-D output, whose columns it names; ``set_output(transform="pandas")``
+    then returns a DataFrame. The other outputs are not tables: ``set_output``
+    leaves them as they are (a pipeline set to pandas output passes them on
+    unchanged).
+
+    In the dense outputs, a text with no token at all (an empty string) is a
+    sequence whose every step is NaN; the estimators fitted on one-hot input
+    predict it from their initial state, as they do for an empty text of
+    the sparse output.
 
     Examples
     --------
@@ -617,7 +639,10 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
            [ 0.,  1.,  0.]])
     >>> encoder.inverse_transform(X)
     array(['ab', 'bca'], dtype=object)
-    >>> words = OneHotSequenceEncoder(level="word", max_len=2)
+    >>> compact = OneHotSequenceEncoder().fit(["ab", "bca"])
+    >>> compact.transform(["ab", "bca", ""])
+    SparseSequences(n_texts=3, n_tokens=5, n_categories=3)
+    >>> words = OneHotSequenceEncoder(level="word", max_len=2, output="flat")
     >>> words.fit_transform(["not good", "good"]).shape
     (2, 4)
     >>> words.get_feature_names_out()
@@ -636,7 +661,7 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         ],
         "max_categories": [Interval(Integral, 1, None, closed="left"), None],
         "handle_unknown": [StrOptions({"ignore", "error"})],
-        "output": [StrOptions({"flat", "3d"})],
+        "output": [StrOptions({"sparse", "flat", "3d"})],
     }
 
     # Codes of a step in the integer form of a batch (see `_to_ids`).
@@ -653,7 +678,7 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         min_frequency=None,
         max_categories=None,
         handle_unknown="ignore",
-        output="flat",
+        output="sparse",
     ):
         self.level = level
         self.tokenizer = tokenizer
@@ -791,8 +816,42 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
             )
         return ids
 
+    def _to_sparse(self, sequences):
+        """:class:`SparseSequences` of a batch; -1 for an unknown token."""
+        vocabulary = self.vocabulary_
+        infrequent = set(self.infrequent_categories_)
+        unseen = set()
+        lengths = np.empty(len(sequences), dtype=np.int64)
+        parts = []
+        for i, tokens in enumerate(sequences):
+            if self.max_len is not None:
+                # truncation keeps the end, nearest to what a model predicts next
+                tokens = tokens[-self.max_len :]
+            codes = np.fromiter(
+                (vocabulary.get(token, -1) for token in tokens),
+                dtype=np.int32,
+                count=len(tokens),
+            )
+            if self.handle_unknown == "error" and (codes < 0).any():
+                unseen.update(
+                    token
+                    for token, code in zip(tokens, codes, strict=True)
+                    if code < 0 and token not in infrequent
+                )
+            parts.append(codes)
+            lengths[i] = len(codes)
+        if unseen:
+            raise ValueError(
+                f"Found unknown tokens {sorted(unseen)} during transform; set "
+                "handle_unknown='ignore' to encode them as all-zero steps."
+            )
+        offsets = np.zeros(len(sequences) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        return SparseSequences(ids, offsets, len(vocabulary))
+
     def transform(self, X):
-        """Encode documents as padded one-hot sequences.
+        """Encode documents as one-hot sequences.
 
         Parameters
         ----------
@@ -801,13 +860,17 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_onehot : ndarray of shape (n_samples, n_steps_ * n_tokens) or \
-                (n_samples, n_steps_, n_tokens)
-            Float one-hot steps, time-major when flat. Padding steps are NaN;
-            an unknown token with ``handle_unknown='ignore'`` is a step of
-            zeros.
+        X_onehot : SparseSequences, or ndarray of shape \
+                (n_samples, n_steps_ * n_tokens) or (n_samples, n_steps_, n_tokens)
+            With ``output='sparse'``, the token ids of each text (-1 for an
+            unknown token), see :class:`~skrnn.preprocessing.SparseSequences`.
+            Otherwise float one-hot steps, time-major when flat. Padding
+            steps are NaN; an unknown token with ``handle_unknown='ignore'``
+            is a step of zeros.
         """
         check_is_fitted(self)
+        if self.output == "sparse":
+            return self._to_sparse(self._tokenize(X))
         ids = self._to_ids(self._tokenize(X))
         n_samples, n_steps = ids.shape
         n_tokens = len(self.vocabulary_)
@@ -819,8 +882,22 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
             return out.reshape(n_samples, n_steps * n_tokens)
         return out
 
+    def _ids_from_sparse(self, X):
+        """Token ids of each text of a :class:`SparseSequences` or sparse list."""
+        if not isinstance(X, SparseSequences):
+            X = sparse_list_to_sequences(X)
+        n_tokens = len(self.vocabulary_)
+        if X.n_categories != n_tokens:
+            raise ValueError(
+                f"Expected {n_tokens} values per step (the vocabulary size), "
+                f"got {X.n_categories}."
+            )
+        return [X.ids[a:b] for a, b in zip(X.offsets[:-1], X.offsets[1:], strict=True)]
+
     def _ids_from_encoded(self, X):
         """Integer form (`_PAD`, `_UNKNOWN` or column index) of encoded data."""
+        if isinstance(X, SparseSequences) or _is_sparse_list(X):
+            return self._ids_from_sparse(X)
         try:
             X = np.asarray(X)
         except ValueError as exc:  # ragged nesting
@@ -890,9 +967,12 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps_ * n_tokens), \
-                (n_samples, n_steps, n_tokens) or (n_samples, n_steps)
-            One-hot steps, flat or 3-D, as from :meth:`transform` (the largest
+        X : SparseSequences, list of sparse matrices, or array-like of shape \
+                (n_samples, n_steps_ * n_tokens), (n_samples, n_steps, n_tokens) \
+                or (n_samples, n_steps)
+            The sparse output of :meth:`transform` (or a list of one-hot
+            sparse matrices, one per text); or one-hot steps, flat or 3-D,
+            as from :meth:`transform` (the largest
             entry of a step is taken, so predicted scores work too), or class
             ids (integers indexing `categories_`; -1 or NaN for padding).
             A 2-D float array with ``n_steps_ * n_tokens`` columns is read as
@@ -913,6 +993,32 @@ class OneHotSequenceEncoder(TransformerMixin, BaseEstimator):
         ]
         return np.asarray(texts, dtype=object)
 
+    def set_output(self, *, transform=None):
+        """Set the output container of :meth:`transform` and :meth:`fit_transform`.
+
+        Only the flat output is a table, which ``"pandas"`` or ``"polars"``
+        wraps with the names of :meth:`get_feature_names_out`; the sparse and
+        3-D outputs are passed on as they are.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Configure the output of `transform` and `fit_transform`; None
+            leaves it unchanged.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        if transform is None:
+            return self
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    @available_if(lambda self: self.output == "flat")
     def get_feature_names_out(self, input_features=None):
         """Get output feature names for the flat output.
 

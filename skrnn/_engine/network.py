@@ -10,9 +10,9 @@ so optimizers, clipping and gradient checks treat every array alike.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from skrnn._engine.cells import CELLS, glorot_uniform, input_scale
+from skrnn._engine.tokens import RowSparse, TokenSteps, row_sums
 from skrnn._engine.workspace import empty as _empty
 from skrnn._engine.workspace import zeros as _zeros
 
@@ -137,7 +137,11 @@ def _one_hot_tokens(inp):
     and ``[1, ..., 1]`` gives each step's index and sum: every sum must be 0
     or 1, and the steps summing to 1 as many as the nonzero entries, so that
     each holds a single nonzero entry, 1, whose index is exact.
+
+    A :class:`TokenSteps` input gives its tokens as they are.
     """
+    if isinstance(inp, TokenSteps):
+        return inp.flat_tokens()
     T, B, F = inp.shape
     n = T * B
     if F < 2 or n == 0:
@@ -164,6 +168,14 @@ def _one_hot_tokens(inp):
 def _gather_project(tokens, W_xh, b_h, scale=None, out=None):
     """``X @ W_xh + b_h`` for one-hot X given by its ``tokens``: a row gather."""
     F, G = W_xh.shape
+    if F > len(tokens):
+        # a large vocabulary: gather the rows of the tokens, not a whole table
+        out = W_xh.take(tokens, axis=0, out=out, mode="clip")
+        out[tokens == F] = 0.0  # steps of zeros: the bias alone
+        out += b_h
+        if scale is not None:
+            out *= scale
+        return out
     table = np.empty((F + 1, G), dtype=W_xh.dtype)
     np.add(W_xh, b_h, out=table[:F])
     table[F] = b_h
@@ -172,14 +184,6 @@ def _gather_project(tokens, W_xh, b_h, scale=None, out=None):
     # the tokens are valid indices: with "clip" numpy writes into ``out``
     # directly, where "raise" would go through a temporary copy
     return table.take(tokens, axis=0, out=out, mode="clip")
-
-
-def _token_sums(tokens, rows, n_tokens):
-    """``(n_tokens, G)``: per token, the sum of the rows of ``rows`` it labels."""
-    n = len(tokens)
-    ones = np.ones(n, dtype=rows.dtype)
-    onehot = sparse.csr_matrix((ones, (tokens, np.arange(n))), shape=(n_tokens, n))
-    return np.asarray(onehot @ rows)
 
 
 def _project(inp2d, W_xh, b_h, inp_ones=None, scale=None, out=None):
@@ -350,7 +354,15 @@ def forward(
 
 
 def backward(
-    params, spec, d_out, cache, *, truncate=None, need_dX=False, workspace=None
+    params,
+    spec,
+    d_out,
+    cache,
+    *,
+    truncate=None,
+    need_dX=False,
+    workspace=None,
+    row_sparse=False,
 ):
     """Exact gradients of a loss, given its gradient ``d_out`` wrt the output.
 
@@ -371,6 +383,11 @@ def backward(
         The one :func:`forward` used, if any: its scratch goes there too.
         The gradients returned are fresh arrays; ``dX`` lives in the
         workspace.
+    row_sparse : bool
+        For one-hot input, give the gradient of the first layer's ``W_xh``
+        as a :class:`~skrnn._engine.tokens.RowSparse` of the rows of the
+        tokens the batch holds, whose cost does not grow with the number of
+        features. False gives every gradient dense.
 
     Returns
     -------
@@ -430,11 +447,12 @@ def backward(
                 grads[f"{key}.W_xh"] = inp2d.T @ dxproj2d
                 grads[f"{key}.b_h"] = dxproj2d.sum(axis=0)
             else:
-                # every step is one token (F: none), so the bias gradient is
-                # the sum of the per-token sums
-                per_token = _token_sums(tokens, dxproj2d, F + 1)
-                grads[f"{key}.W_xh"] = per_token[:F]
-                grads[f"{key}.b_h"] = per_token.sum(axis=0)
+                # a scatter-add over the batch's tokens (F, a step of zeros,
+                # has no row); the bias sees every step
+                touched, sums = row_sums(tokens, dxproj2d, F)
+                g = RowSparse(touched, sums, (F, dxproj2d.shape[1]))
+                grads[f"{key}.W_xh"] = g if row_sparse else g.toarray()
+                grads[f"{key}.b_h"] = dxproj2d.sum(axis=0)
             for name, value in d_rec.items():
                 grads[f"{key}.{name}"] = value
             if want_dinp:

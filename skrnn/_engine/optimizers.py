@@ -11,6 +11,15 @@ Hyperparameters are plain attributes read at every step, so a schedule may
 change ``learning_rate`` between steps. Optimizers hold nothing but numbers
 and dicts of arrays: they pickle and deep-copy as they are.
 
+A gradient may be a :class:`~skrnn._engine.tokens.RowSparse` (the input
+weights of one-hot input: only the rows of the tokens of a minibatch). Where
+a zero gradient changes nothing (plain SGD, Adagrad), only those rows are
+updated, exactly. Where it still moves the parameter or its state (momentum,
+Adam's and RMSprop's moments), ``lazy=True`` updates those rows only (rows
+out of the minibatch keep their state, as in TensorFlow's LazyAdam and
+PyTorch's SparseAdam), and ``lazy=False`` applies the dense update, whose
+cost grows with the number of rows.
+
 Clipping is separate from the optimizers: the training loop calls
 :func:`clip_grad_value` and :func:`clip_grad_norm` once, after backprop and
 before :meth:`update`.
@@ -19,6 +28,8 @@ before :meth:`update`.
 import math
 
 import numpy as np
+
+from skrnn._engine.tokens import RowSparse
 
 __all__ = [
     "SGD",
@@ -41,8 +52,9 @@ class _BaseOptimizer:
 
     _state_names = ()
 
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, lazy=False):
         self.learning_rate = learning_rate
+        self.lazy = lazy
         self.t = 0
         for state_name in self._state_names:
             setattr(self, state_name, {})
@@ -83,9 +95,33 @@ class _BaseOptimizer:
                 if name not in store:
                     store[name] = np.zeros_like(param)
                 states.append(store[name])
+            grad = grads[name]
+            if isinstance(grad, RowSparse):
+                if self.lazy or self._rows_exact():
+                    self._update_rows(param, grad, states)
+                    continue
+                grad = grad.toarray()
             # one scratch array per parameter and step, reused for every
             # intermediate of the update instead of one temporary per operation
-            self._update_param(param, grads[name], *states, np.empty_like(param))
+            self._update_param(param, grad, *states, np.empty_like(param))
+
+    def _rows_exact(self):
+        """Whether a zero gradient leaves a parameter and its state unchanged."""
+        return False
+
+    def _update_rows(self, param, grad, states):
+        """The update of the rows of a :class:`RowSparse` gradient only.
+
+        The same arithmetic as :meth:`_update_param`, on the gathered rows of
+        the parameter and its state, written back after.
+        """
+        rows = grad.rows
+        p_rows = param[rows]
+        s_rows = [state[rows] for state in states]
+        self._update_param(p_rows, grad.values, *s_rows, np.empty_like(p_rows))
+        param[rows] = p_rows
+        for state, values in zip(states, s_rows, strict=True):
+            state[rows] = values
 
     def _update_param(self, param, grad, *states_and_buffer):
         raise NotImplementedError
@@ -113,6 +149,11 @@ class SGD(_BaseOptimizer):
 
     nesterov : bool, default=True
         Whether to use Nesterov's momentum instead of classical momentum.
+
+    lazy : bool, default=False
+        For a :class:`~skrnn._engine.tokens.RowSparse` gradient, update only
+        its rows, and their state, even where a zero gradient would still
+        move the others (see the module's notes).
 
     Attributes
     ----------
@@ -169,10 +210,13 @@ class SGD(_BaseOptimizer):
 
     _state_names = ("velocity",)
 
-    def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=True):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=True, lazy=False):
+        super().__init__(learning_rate, lazy)
         self.momentum = momentum
         self.nesterov = nesterov
+
+    def _rows_exact(self):
+        return self.momentum == 0
 
     def _update_param(self, param, grad, velocity, buf):
         # Python floats keep float32 arithmetic in float32
@@ -206,6 +250,11 @@ class Adam(_BaseOptimizer):
     epsilon : float, default=1e-8
         Added to the square root of the (uncorrected) second moment estimate
         for numerical stability.
+
+    lazy : bool, default=False
+        For a :class:`~skrnn._engine.tokens.RowSparse` gradient, update only
+        its rows, and their state, even where a zero gradient would still
+        move the others (see the module's notes).
 
     Attributes
     ----------
@@ -267,8 +316,10 @@ class Adam(_BaseOptimizer):
 
     _state_names = ("m", "v")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(learning_rate)
+    def __init__(
+        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, lazy=False
+    ):
+        super().__init__(learning_rate, lazy)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -305,6 +356,11 @@ class Adagrad(_BaseOptimizer):
 
     epsilon : float, default=1e-8
         Added to the square root of the accumulator for numerical stability.
+
+    lazy : bool, default=False
+        For a :class:`~skrnn._engine.tokens.RowSparse` gradient, update only
+        its rows, and their state, even where a zero gradient would still
+        move the others (see the module's notes).
 
     Attributes
     ----------
@@ -349,9 +405,12 @@ class Adagrad(_BaseOptimizer):
 
     _state_names = ("accumulator",)
 
-    def __init__(self, learning_rate=0.01, epsilon=1e-8):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, epsilon=1e-8, lazy=False):
+        super().__init__(learning_rate, lazy)
         self.epsilon = epsilon
+
+    def _rows_exact(self):
+        return True
 
     def _update_param(self, param, grad, accumulator, buf):
         np.multiply(grad, grad, out=buf)
@@ -376,6 +435,11 @@ class RMSprop(_BaseOptimizer):
 
     epsilon : float, default=1e-8
         Added to the root mean square for numerical stability.
+
+    lazy : bool, default=False
+        For a :class:`~skrnn._engine.tokens.RowSparse` gradient, update only
+        its rows, and their state, even where a zero gradient would still
+        move the others (see the module's notes).
 
     Attributes
     ----------
@@ -423,8 +487,8 @@ class RMSprop(_BaseOptimizer):
 
     _state_names = ("mean_square",)
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8, lazy=False):
+        super().__init__(learning_rate, lazy)
         self.rho = rho
         self.epsilon = epsilon
 
@@ -468,20 +532,24 @@ def global_norm(grads):
     # an overflowing sum of squares is handled below, so it need not warn
     with np.errstate(over="ignore"):
         for grad in grads.values():
-            flat = grad.ravel()
+            flat = _values(grad).ravel()
             total += float(np.dot(flat, flat))
     norm = math.sqrt(total)
     if math.isfinite(norm):
         return norm
     largest = max(
-        (float(np.max(np.abs(grad))) for grad in grads.values() if grad.size),
+        (
+            float(np.max(np.abs(_values(grad))))
+            for grad in grads.values()
+            if _values(grad).size
+        ),
         default=0.0,
     )
     if not math.isfinite(largest):
         return largest
     total = 0.0
     for grad in grads.values():
-        scaled = np.divide(grad, largest, dtype=np.float64).ravel()
+        scaled = np.divide(_values(grad), largest, dtype=np.float64).ravel()
         total += float(np.dot(scaled, scaled))
     return largest * math.sqrt(total)
 
@@ -571,4 +639,10 @@ def clip_grad_value(grads, clip_value):
         raise ValueError(f"clip_value must be positive, got {clip_value!r}.")
     limit = float(clip_value)
     for grad in grads.values():
-        np.clip(grad, -limit, limit, out=grad)
+        values = _values(grad)
+        np.clip(values, -limit, limit, out=values)
+
+
+def _values(grad):
+    """The stored entries of a gradient (a :class:`RowSparse` leaves out zeros)."""
+    return grad.values if isinstance(grad, RowSparse) else grad
