@@ -97,9 +97,7 @@ def test_worker_product_matches_blas(dtype, beta):
     h = rng.standard_normal((4, 5)).astype(dtype)
     z0 = rng.standard_normal((4, 12)).astype(dtype)
     expected = z0.copy()
-    blas.get_blas_funcs("gemm", dtype=dtype)(
-        1.0, W.T, h.T, beta, expected.T, 0, 0, 1
-    )
+    blas.get_blas_funcs("gemm", dtype=dtype)(1.0, W.T, h.T, beta, expected.T, 0, 0, 1)
 
     def in_pool():
         gemm = threads.accumulating_product(np.dtype(dtype), 4)
