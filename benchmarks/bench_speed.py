@@ -669,6 +669,9 @@ def gridsearch(repeats, quick):
     times = {1: [], 2: []}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # warm-up: joblib's worker processes start, and import skrnn, once
+        small = GridSearchCV(est, grid, cv=2, n_jobs=2, refit=False)
+        small.fit(X[: 4 * cfg["B"]], y[: 4 * cfg["B"]])
         for _ in range(repeats):
             for n_jobs in (1, 2):
                 search = GridSearchCV(est, grid, cv=2, n_jobs=n_jobs, refit=False)
