@@ -171,3 +171,27 @@ def test_joblib_workers_get_their_share_of_the_cores():
     got = Parallel(n_jobs=2)(delayed(threads.budget)() for _ in range(2))
     share = max(1, (os.cpu_count() or 1) // 2)
     assert all(1 <= g <= share for g in got)
+
+
+def test_parts_run_their_blas_on_one_thread(monkeypatch):
+    """Split work pins BLAS to one thread: each part is one thread already."""
+    from threadpoolctl import threadpool_info
+
+    from skrnn._engine import network
+
+    seen = []
+    forward = network.forward
+
+    def recording(*args, **kwargs):
+        seen.append(
+            [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        )
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", recording)
+    monkeypatch.setattr(threads, "_SMALL_STEP_FLOPS", 0)  # not pinned for size
+    _with_threads(monkeypatch, 2)
+    X, y = _data()
+    with threadpool_limits(limits=2):
+        _fit({"cell": "lstm"}, X, y)
+    assert seen and all(set(s) == {1} for s in seen)
