@@ -133,9 +133,8 @@ def machine_description(versions, threads):
             + "".join(f", {e}" for e in extra)
             + f"), num_threads={info['num_threads']}"
         )
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    if coretype:
-        lines.append(f"OPENBLAS_CORETYPE={coretype}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        lines.append(f"{var}={os.environ.get(var, '(unset)')}")
     lines.append(
         "threads: " + (f"{threads} (pinned)" if threads else "the libraries' defaults")
     )

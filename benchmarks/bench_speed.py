@@ -21,9 +21,16 @@ runs every implementation once, side by side (the order rotates between
 repeats), and the ratios are taken within a repeat; the table reports medians.
 
 torch and skorch are optional: without them their columns read ``-``.
-``--threads N`` (default 1) pins numpy's BLAS, OpenMP and torch to N threads
-each. ``--profile`` prints skrnn's hotspots (cProfile's functions and the
-engine's own lines) instead of the comparison.
+
+By default every library runs with its own thread defaults (every core), and
+each repeat also runs everything pinned to one thread, interleaved, so that
+the machine's load weighs on both alike: the script prints a table at the
+defaults, one at one thread, and the ratios defaults / one thread.
+``--threads N`` instead pins numpy's BLAS, OpenMP and torch to N threads each
+and prints that table alone. ``--gridsearch`` times ``GridSearchCV`` over
+four fits of the M LSTM at ``n_jobs=2`` against ``n_jobs=1``. ``--profile``
+prints skrnn's hotspots (cProfile's functions and the engine's own lines)
+instead of the comparison.
 
 Run ``python benchmarks/bench_speed.py --help`` for the options.
 """
@@ -329,17 +336,51 @@ def _timed(fn):
     return time.perf_counter() - start
 
 
-def bench_one(cfg, cell, repeats):
+class Threads:
+    """A context pinning BLAS, OpenMP and torch to ``n`` threads; 0: defaults."""
+
+    def __init__(self, n):
+        self.n = n
+        self._limiter = None
+        self._torch = None
+
+    def __enter__(self):
+        if self.n:
+            self._limiter = threadpool_limits(limits=self.n)
+            if torch is not None:
+                self._torch = torch.get_num_threads()
+                torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+            self._limiter = None
+        if self._torch is not None:
+            torch.set_num_threads(self._torch)
+            self._torch = None
+
+
+def bench_one(cfg, cell, repeats, settings=(0,)):
     """Time every available implementation on one configuration and cell.
+
+    Parameters
+    ----------
+    cfg : dict
+    cell : str
+    repeats : int
+    settings : tuple of int, default=(0,)
+        Thread counts (0: the libraries' defaults); each repeat runs every
+        implementation at each of them in turn.
 
     Returns
     -------
-    result : dict
-        ``{"train": {impl: [seconds per repeat]}, "predict": {...}}``; an
-        implementation that is not installed is absent.
+    results : dict
+        Per thread setting, ``{"train": {impl: [seconds per repeat]},
+        "predict": {...}}``; an implementation that is not installed is
+        absent.
     """
     X, y = make_data(cfg)
-    result = {"train": {}, "predict": {}}
     with warnings.catch_warnings():
         # e.g. a warm-up batch holding more classes than half its samples
         warnings.simplefilter("ignore")
@@ -352,15 +393,20 @@ def bench_one(cfg, cell, repeats):
         if skorch is not None:
             runners["skorch"] = SkorchRunner(cfg, cell, X, y)
         names = list(runners)
-        for phase in result:
-            result[phase] = {k: [] for k in names}
+        results = {
+            setting: {phase: {k: [] for k in names} for phase in ("train", "predict")}
+            for setting in settings
+        }
         for r in range(repeats):
             order = names[r % len(names) :] + names[: r % len(names)]
-            for name in order:
-                result["train"][name].append(_timed(runners[name].train_epoch))
-            for name in order:
-                result["predict"][name].append(_timed(runners[name].predict))
-    return result
+            for setting in settings:
+                result = results[setting]
+                with Threads(setting):
+                    for name in order:
+                        result["train"][name].append(_timed(runners[name].train_epoch))
+                    for name in order:
+                        result["predict"][name].append(_timed(runners[name].predict))
+    return results
 
 
 def _ratio(times, num, den):
@@ -398,6 +444,42 @@ def table_rows(rows):
         line = [cfg, cell]
         line += [_fmt_seconds(s.get(k)) for k in IMPLEMENTATIONS]
         line += [_fmt_ratio(s.get("skrnn/torch")), _fmt_ratio(s.get("skrnn/floor"))]
+        out.append(line)
+    return out
+
+
+def _cross_ratio(a, b, impl):
+    """Median over repeats of ``a[impl] / b[impl]`` (two thread settings)."""
+    if impl not in a or impl not in b:
+        return None
+    return statistics.median(x / y for x, y in zip(a[impl], b[impl], strict=True))
+
+
+THREAD_COLUMNS = (
+    "cfg",
+    "cell",
+    "skrnn train",
+    "skrnn predict",
+    "torch train",
+    "torch predict",
+    "floor train",
+)
+
+
+def thread_rows(rows):
+    """Strings for ``[(cfg, cell, results), ...]``: defaults / one thread."""
+    out = []
+    for cfg, cell, results in rows:
+        dflt, one = results[0], results[1]
+        line = [cfg, cell]
+        for impl, phase in (
+            ("skrnn", "train"),
+            ("skrnn", "predict"),
+            ("torch", "train"),
+            ("torch", "predict"),
+            ("floor", "train"),
+        ):
+            line.append(_fmt_ratio(_cross_ratio(dflt[phase], one[phase], impl)))
         out.append(line)
     return out
 
@@ -533,9 +615,16 @@ def parse_args(argv=None):
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads for BLAS, OpenMP and torch, the same for all (default 1; "
-        "0 keeps the libraries' defaults)",
+        default=None,
+        help="pin BLAS, OpenMP and torch to this many threads each and print "
+        "that table alone (0: the libraries' defaults alone); by default, "
+        "the defaults and one thread, interleaved, with their ratios",
+    )
+    parser.add_argument(
+        "--gridsearch",
+        action="store_true",
+        help="time GridSearchCV over four fits of the M LSTM at n_jobs=2 "
+        "against n_jobs=1, at the libraries' defaults",
     )
     parser.add_argument(
         "--quick",
@@ -557,51 +646,98 @@ def parse_args(argv=None):
     args.cells = parse_list(args.cells, CELLS, "cell", parser.error)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
-    if args.repeats < 1 or args.threads < 0:
+    if args.repeats < 1 or (args.threads is not None and args.threads < 0):
         parser.error("--repeats must be >= 1 and --threads >= 0")
     return args
 
 
+def gridsearch(repeats, quick):
+    """Wall time of GridSearchCV over four fits, ``n_jobs=2`` against 1."""
+    from sklearn.model_selection import GridSearchCV
+
+    cfg = scaled(CONFIGS["M"], quick)
+    X, y = make_data(cfg)
+    est = RNNRegressor(
+        cell="lstm",
+        hidden_layer_sizes=(cfg["H"],),
+        batch_size=cfg["B"],
+        max_iter=1,
+        clip_norm=None,
+        random_state=0,
+    )
+    grid = {"learning_rate_init": [1e-3, 3e-3]}
+    times = {1: [], 2: []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # warm-up: joblib's worker processes start, and import skrnn, once
+        small = GridSearchCV(est, grid, cv=2, n_jobs=2, refit=False)
+        small.fit(X[: 4 * cfg["B"]], y[: 4 * cfg["B"]])
+        for _ in range(repeats):
+            for n_jobs in (1, 2):
+                search = GridSearchCV(est, grid, cv=2, n_jobs=n_jobs, refit=False)
+                times[n_jobs].append(_timed(lambda s=search: s.fit(X, y)))
+    ratio = statistics.median(a / b for a, b in zip(times[2], times[1], strict=True))
+    print(f"GridSearchCV, M lstm ({describe(cfg)}), 2 values x 2 folds = 4 fits")
+    print(f"  n_jobs=1: {statistics.median(times[1]):.2f} s")
+    print(f"  n_jobs=2: {statistics.median(times[2]):.2f} s")
+    print(f"  n_jobs=2 / n_jobs=1: {ratio:.2f}")
+
+
+TITLES = {
+    "train": "Training: seconds per epoch",
+    "predict": "Prediction: seconds to predict all n samples",
+}
+
+
 def main(argv=None):
-    """Run the benchmark and print the machine, then the two tables."""
+    """Run the benchmark and print the machine, then the tables."""
     args = parse_args(argv)
-    limiter = None
-    if args.threads:
-        limiter = threadpool_limits(limits=args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
-    try:
-        print("\n".join(machine_description(versions(), args.threads)))
-        if args.profile:
+    compare = args.threads is None
+    settings = (0, 1) if compare else (args.threads,)
+    print("\n".join(machine_description(versions(), args.threads or 0)))
+    if torch is not None:
+        print(f"torch threads at its defaults: {torch.get_num_threads()}")
+    if args.profile:
+        with Threads(args.threads or 0):
             profile_skrnn(args.configs, args.cells, args.quick)
-            return
-        print("float32, Adam, one layer; median of", args.repeats, "run(s)")
-        for name in args.configs:
-            print(f"  {name}: {describe(scaled(CONFIGS[name], args.quick))}")
-        rows = {"train": [], "predict": []}
-        for name in args.configs:
-            cfg = scaled(CONFIGS[name], args.quick)
-            for cell in args.cells:
-                start = time.perf_counter()
-                summary = summarise(bench_one(cfg, cell, args.repeats))
-                for phase in rows:
-                    rows[phase].append((name, cell, summary[phase]))
-                print(
-                    f"  [{name} {cell} done in {time.perf_counter() - start:.1f} s]",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        titles = {
-            "train": "Training: seconds per epoch",
-            "predict": "Prediction: seconds to predict all n samples",
-        }
-        for phase, title in titles.items():
-            print(f"\n{'### ' if args.markdown else ''}{title}\n")
-            table = format_table(COLUMNS, table_rows(rows[phase]), args.markdown)
+        return
+    if args.gridsearch:
+        gridsearch(args.repeats, args.quick)
+        return
+    print("float32, Adam, one layer; median of", args.repeats, "run(s)")
+    if compare:
+        print("each repeat runs at the defaults, then pinned to one thread")
+    for name in args.configs:
+        print(f"  {name}: {describe(scaled(CONFIGS[name], args.quick))}")
+    rows = {setting: {"train": [], "predict": []} for setting in settings}
+    both = []
+    for name in args.configs:
+        cfg = scaled(CONFIGS[name], args.quick)
+        for cell in args.cells:
+            start = time.perf_counter()
+            results = bench_one(cfg, cell, args.repeats, settings)
+            for setting in settings:
+                summary = summarise(results[setting])
+                for phase in TITLES:
+                    rows[setting][phase].append((name, cell, summary[phase]))
+            both.append((name, cell, results))
+            print(
+                f"  [{name} {cell} done in {time.perf_counter() - start:.1f} s]",
+                file=sys.stderr,
+                flush=True,
+            )
+    for setting in settings:
+        label = "the libraries' defaults" if setting == 0 else f"{setting} thread(s)"
+        for phase, title in TITLES.items():
+            print(f"\n{'### ' if args.markdown else ''}{title}, {label}\n")
+            table = format_table(
+                COLUMNS, table_rows(rows[setting][phase]), args.markdown
+            )
             print(table, flush=True)
-    finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
+    if compare:
+        title = "Defaults / one thread (median of the ratios within a repeat)"
+        print(f"\n{'### ' if args.markdown else ''}{title}\n")
+        print(format_table(THREAD_COLUMNS, thread_rows(both), args.markdown))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """BaseRNN: parameters, data checks and the training loop of both estimators."""
 
-import contextlib
-import threading
 import time
 from abc import abstractmethod
 from numbers import Integral, Real
@@ -11,7 +9,6 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
 from skrnn import _rollback
 from skrnn._compat import (
@@ -20,7 +17,7 @@ from skrnn._compat import (
     _check_feature_names,
     _check_n_features,
 )
-from skrnn._engine import network
+from skrnn._engine import network, threads
 from skrnn._engine.inference import Predictor
 from skrnn._engine.optimizers import OPTIMIZERS, clip_grad_norm, clip_grad_value
 from skrnn._engine.tokens import RowSparse, TokenSteps, add_gradients
@@ -41,61 +38,10 @@ _EXPLODED = 1000.0
 _PREDICT_STEP_BYTES = 2 << 20
 _PREDICT_BYTES = 32 << 20
 
-# Below this many multiply-adds per recurrent step, one BLAS thread: waking a
-# second thread costs about what it saves on an idle machine, and several
-# times more when the other cores are busy.
-_SMALL_STEP_FLOPS = 1 << 25
-
-
 def _version():
     from skrnn import __version__
 
     return __version__
-
-
-class _OneBlasThread:
-    """Limit BLAS to one thread while any caller is inside; thread-safe.
-
-    BLAS thread counts are global to the process. With several threads
-    predicting at once, nested set-and-restore calls could restore in the wrong
-    order and leave BLAS on one thread for good; so the first caller in sets
-    the limit and the last one out restores it.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._users = 0
-        self._limiter = None
-        self._controller = None  # made once: looking up the libraries is slow
-
-    @contextlib.contextmanager
-    def __call__(self):
-        with self._lock:
-            if self._users == 0:
-                if self._controller is None:
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    self._limiter.restore_original_limits()
-                    self._limiter = None
-
-
-_one_blas_thread = _OneBlasThread()
-
-
-def blas_threads_for(spec, batch_size):
-    """A context that runs small recurrent products on one BLAS thread."""
-    gates = {"rnn": 1, "lstm": 4, "gru": 3}[spec.cell]
-    H = max(spec.hidden_sizes)
-    if batch_size * H * gates * H >= _SMALL_STEP_FLOPS:
-        return contextlib.nullcontext()
-    return _one_blas_thread()
 
 
 class BaseRNN(BaseEstimator):
@@ -541,11 +487,15 @@ class BaseRNN(BaseEstimator):
         )
         batch_size = int(np.clip(batch_size, 1, len(idx_train)))
         n_epochs = 1 if incremental else self.max_iter
+        # large minibatches run in parts on several threads; dropout draws
+        # its masks in order, from one generator, so it keeps them whole
+        parts = 1 if self.dropout else threads.n_parts(self._spec_, batch_size)
+        self._split = threads.BatchSplit(parts)
         self._progress = _Progress(self._zero_output_loss(data, idx_train))
         try:
             # overflow shows up as a non-finite loss, reported with a way out
             with (
-                blas_threads_for(self._spec_, batch_size),
+                threads.blas_threads_for(self._spec_, batch_size, parts),
                 np.errstate(over="ignore", invalid="ignore"),
             ):
                 self._epochs(data, idx_train, batch_size, val, n_epochs, incremental)
@@ -553,7 +503,7 @@ class BaseRNN(BaseEstimator):
             self._keep_interrupted()
             return exc
         finally:
-            del self._progress
+            del self._progress, self._split
         if self.early_stopping and self._best_params is not None:
             self._set_params_values(self._best_params)
         return None
@@ -742,11 +692,12 @@ class BaseRNN(BaseEstimator):
         """Loss and exact gradients over whole sequences (one forward, one
         backward; truncation, if any, cuts the recurrence inside the cells)."""
         params, spec = self.weights_, self._spec_
-        out, cache, _ = network.forward(
+        net = getattr(self, "_split", network)
+        out, cache, _ = net.forward(
             params, spec, Xb, maskb, train=True, rng=self._rng, workspace=workspace
         )
         loss, d_out = self._loss(out, tb, wb, maskb)
-        grads, _ = network.backward(
+        grads, _ = net.backward(
             params,
             spec,
             d_out,
@@ -766,6 +717,7 @@ class BaseRNN(BaseEstimator):
         grows with ``k``, not with the length of the sequence.
         """
         params, spec = self.weights_, self._spec_
+        net = getattr(self, "_split", network)
         T = Xb.shape[0]
         ends = list(range(T, 0, -k))[::-1]
         bounds = list(zip([0, *ends[:-1]], ends, strict=True))
@@ -781,7 +733,7 @@ class BaseRNN(BaseEstimator):
             # only the last chunk reaches the output: the others run for
             # their final state and keep nothing for a backward pass
             for i, (a, b) in enumerate(bounds):
-                out, cache, states = network.forward(
+                out, cache, states = net.forward(
                     params,
                     spec,
                     Xb[a:b],
@@ -793,7 +745,7 @@ class BaseRNN(BaseEstimator):
                     workspace=workspace,
                 )
             loss, d_out = self._loss(out, tb, wb, mask_of(a, b))
-            grads, _ = network.backward(
+            grads, _ = net.backward(
                 params, spec, d_out, cache, workspace=workspace, row_sparse=True
             )
             return loss, grads
@@ -805,7 +757,7 @@ class BaseRNN(BaseEstimator):
         grads = dict.fromkeys(params)
         for a, b in bounds:
             m = mask_of(a, b)
-            out, cache, states = network.forward(
+            out, cache, states = net.forward(
                 params,
                 spec,
                 Xb[a:b],
@@ -820,7 +772,7 @@ class BaseRNN(BaseEstimator):
                 continue
             loss_c, d_out = self._loss(out, tb[a:b], wb, m)
             d_out = d_out * out.dtype.type(share)
-            g, _ = network.backward(
+            g, _ = net.backward(
                 params, spec, d_out, cache, workspace=workspace, row_sparse=True
             )
             loss += share * loss_c
@@ -965,13 +917,18 @@ class BaseRNN(BaseEstimator):
         whole = max(T, 1) * rows * item
         block = min(_PREDICT_STEP_BYTES // step, _PREDICT_BYTES // whole)
         block = int(np.clip(block, 64, 4096))
-        outs = []
         predict = Predictor(self.weights_, spec)
-        with blas_threads_for(spec, min(B, block)):
-            for a in range(0, B, block):
-                m = None if maskt is None else maskt[:, a : a + block]
-                out, _ = predict(Xt[:, a : a + block], m)
-                outs.append(out)
+        # blocks run concurrently, each on one BLAS thread, when they are
+        # large enough to pay for it
+        parts = threads.n_parts(spec, B)
+        blocks = threads.split_blocks(B, block, parts)
+
+        def run(a, b):
+            m = None if maskt is None else maskt[:, a:b]
+            return predict(Xt[:, a:b], m)[0]
+
+        with threads.blas_threads_for(spec, min(B, block), parts):
+            outs = threads.map_blocks(run, blocks, parts)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-2)
 
     def _raw_predict(self, X):
@@ -1025,7 +982,7 @@ class BaseRNN(BaseEstimator):
         records = []
         # the weights are laid out for prediction once, not once a step
         predict = Predictor(params, spec)
-        with blas_threads_for(spec, seqs.n_samples):
+        with threads.blas_threads_for(spec, seqs.n_samples):
             out, states = predict(seqs.X.transpose(1, 0, 2), maskt)
             for k in range(n_steps):
                 last = out[-1] if spec.return_sequences else out

@@ -44,8 +44,8 @@ Cells keep no state between calls; all arrays keep the dtype they are given.
 """
 
 import numpy as np
-from scipy.linalg import blas as _scipy_blas
 
+from skrnn._engine import threads
 from skrnn._engine.workspace import empty as _empty
 
 # ---------------------------------------------------------------------------
@@ -425,31 +425,9 @@ def _gate_scale(kinds, n_hidden, dtype):
     return np.repeat([0.5 if k == "s" else 1.0 for k in kinds], n_hidden).astype(dtype)
 
 
-def _accumulating_product(dtype, n_rows):
-    """BLAS's ``gemm`` for ``dtype``, used to accumulate products in place.
-
-    ``gemm(1, W.T, h.T, 1, z.T, 0, 0, 1)`` does ``z += h @ W`` for
-    C-contiguous ``W``, ``h`` and ``z``, whose transposes are the
-    Fortran-ordered arrays BLAS reads and writes without a copy. (The output
-    must be contiguous: scipy would silently write into a copy otherwise.)
-    For dtypes without a BLAS routine, and for empty batches, the same in
-    numpy.
-    """
-    if n_rows and dtype in (np.float32, np.float64):
-        return _scipy_blas.get_blas_funcs("gemm", dtype=dtype)
-    return _numpy_gemm
-
-
-def _numpy_gemm(alpha, a, b, beta, c, trans_a=0, trans_b=0, overwrite_c=0):
-    """``c = alpha * op(a) @ op(b) + beta * c`` in place, as BLAS's gemm."""
-    product = (a.T if trans_a else a) @ (b.T if trans_b else b)
-    if beta:
-        c *= beta
-        c += alpha * product
-    else:
-        # as BLAS: with beta 0, c is not read (it may hold anything)
-        np.multiply(product, alpha, out=c)
-    return c
+# BLAS's gemm, accumulating products in place (numpy's inside worker threads)
+_accumulating_product = threads.accumulating_product
+_numpy_gemm = threads._numpy_gemm
 
 
 def _step_contiguous(a):
