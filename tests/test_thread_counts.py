@@ -135,6 +135,39 @@ def test_classifier_agrees_across_thread_counts(monkeypatch):
     )
 
 
+def test_sparse_text_agrees_across_thread_counts(monkeypatch, record_parts):
+    # token input: the parts' input-weight gradients are row-sparse and
+    # their sum must be the whole batch's
+    from skrnn import OneHotSequenceEncoder
+
+    rng = np.random.default_rng(4)
+    words = [f"w{i}" for i in range(40)]
+    texts = [
+        " ".join(rng.choice(words, size=rng.integers(1, 9))) for _ in range(96)
+    ]
+    y = np.array([("w1" in t.split()) for t in texts])
+    X = OneHotSequenceEncoder(level="word").fit_transform(texts)
+
+    def fit():
+        est = RNNClassifier(
+            cell="gru", hidden_layer_sizes=(6,), batch_size=48, max_iter=2,
+            random_state=0,
+        )
+        return est.fit(X, y)
+
+    _with_threads(monkeypatch, 1)
+    one = fit()
+    assert max(record_parts, default=1) == 1
+    _with_threads(monkeypatch, 2)
+    two = fit()
+    assert 2 in record_parts
+    for name, w in one.weights_.items():
+        np.testing.assert_allclose(two.weights_[name], w, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        two.predict_proba(X), one.predict_proba(X), rtol=1e-4, atol=1e-6
+    )
+
+
 def test_dropout_keeps_batches_whole(monkeypatch, record_parts):
     X, y = _data()
     _with_threads(monkeypatch, 2)
