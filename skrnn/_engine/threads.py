@@ -76,16 +76,20 @@ def _as_worker():
 class _Blas:
     """The process's BLAS libraries, found once; the one-thread limit.
 
-    BLAS thread counts are global to the process. With several threads
-    inside at once, nested set-and-restore calls could restore in the wrong
-    order and leave BLAS on one thread for good; so the first caller in sets
-    the limit and the last one out restores it.
+    Whether a BLAS thread count is the process's or the calling thread's
+    depends on the library: OpenBLAS 0.3.31 keeps it per thread (a limit set
+    or restored in one thread leaves the others' as they were), older
+    builds share one count. So each thread sets the limit for itself on its
+    outermost entry, when BLAS would run on more than one thread there, and
+    restores it itself on the way out. A limit set in a thread is never
+    restored from another, which would leave the first on one thread for
+    good where counts are per thread; where the count is shared, a thread
+    that enters while another holds the limit finds one thread and sets
+    nothing, so the last restore puts back the count from before.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._users = 0
-        self._limiter = None
         self._controller = None  # made once: looking up the libraries is slow
 
     def controller(self):
@@ -101,18 +105,20 @@ class _Blas:
 
     @contextlib.contextmanager
     def one_thread(self):
-        with self._lock:
-            if self._users == 0 and self.threads() > 1:
-                self._limiter = self.controller().limit(limits=1)
-            self._users += 1
+        depth = getattr(_local, "blas_depth", 0)
+        limiter = None
+        if depth == 0:
+            with self._lock:
+                if self.threads() > 1:
+                    limiter = self.controller().limit(limits=1)
+        _local.blas_depth = depth + 1
         try:
             yield
         finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0 and self._limiter is not None:
-                    self._limiter.restore_original_limits()
-                    self._limiter = None
+            _local.blas_depth = depth
+            if limiter is not None:
+                with self._lock:
+                    limiter.restore_original_limits()
 
 
 _blas = _Blas()
